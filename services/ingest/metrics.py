@@ -1,0 +1,53 @@
+"""Every Prometheus metric of the ingest service, in one object built by `create(registry)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.common.metrics import LATENCY_BUCKETS
+
+SOURCES = ("http", "feed", "dropfolder")
+
+
+@dataclass(frozen=True)
+class IngestMetrics:
+    received: Counter
+    published: Counter
+    rejected: Counter
+    request_duration: Histogram
+    publish_duration: Histogram
+    feed_polls: Counter
+    feed_items: Counter
+    feed_last_success: Gauge
+    dropfolder_files: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> IngestMetrics:
+        return cls(
+            received=Counter("newswire_ingest_articles_received_total",
+                             "Articles received, before validation.", ["source"], registry=registry),
+            published=Counter("newswire_ingest_articles_published_total",
+                              "Articles acknowledged by Kafka on the raw topic.", ["source"], registry=registry),
+            rejected=Counter("newswire_ingest_articles_rejected_total",
+                             "Articles or requests refused, by reason.", ["source", "reason"], registry=registry),
+            request_duration=Histogram("newswire_ingest_request_duration_seconds",
+                                       "HTTP request duration, by route and status code.",
+                                       ["method", "route", "status"], buckets=LATENCY_BUCKETS,
+                                       registry=registry),
+            publish_duration=Histogram("newswire_ingest_publish_duration_seconds",
+                                       "Time from handing a batch to the producer until Kafka acknowledged it.",
+                                       buckets=LATENCY_BUCKETS, registry=registry),
+            feed_polls=Counter("newswire_ingest_feed_polls_total", "Feed polls, by feed and outcome.",
+                               ["feed", "outcome"], registry=registry),
+            feed_items=Counter("newswire_ingest_feed_items_total",
+                               "Feed items seen, by feed and result (new, updated, unchanged, failed).",
+                               ["feed", "result"], registry=registry),
+            feed_last_success=Gauge("newswire_ingest_feed_last_success_timestamp_seconds",
+                                    "Unix time of the last successful poll of each feed.", ["feed"],
+                                    registry=registry),
+            dropfolder_files=Counter("newswire_ingest_dropfolder_files_total",
+                                     "Drop-folder files handled, by result (processed, failed, retried).",
+                                     ["result"], registry=registry),
+        )
