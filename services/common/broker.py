@@ -81,9 +81,9 @@ class EmbeddedBroker:
             process.kill()
             process.wait()
 
-    def wait(self) -> int:
-        assert self._process is not None
-        return self._process.wait()
+    @property
+    def exited(self) -> bool:
+        return self._process is None or self._process.poll() is not None
 
     @property
     def pid(self) -> int | None:

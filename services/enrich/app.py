@@ -1,0 +1,184 @@
+"""Composition root of the enrich worker: `build(settings)` wires the Faust app, `main()` runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+from prometheus_client import CollectorRegistry
+
+from services.common.kafka import ssl_context
+from services.common.logs import configure_logging, get_logger
+from services.common.metrics import new_registry
+from services.common.records import utc_now
+from services.common.schemas import compile_validators
+from services.common.settings import Settings
+from services.enrich.batches import BatchProcessor, RawMessage
+from services.enrich.dead_letters import Source
+from services.enrich.exceptions import DeliveryFailed
+from services.enrich.metrics import EnrichMetrics
+from services.enrich.pipeline import Enricher, build_enricher
+from services.enrich.transport import EnrichApp
+
+log = get_logger("newswire.enrich")
+LAG_INTERVAL_S = 5.0
+EXIT_NOT_DELIVERED = 70
+
+
+@dataclass
+class EnrichService:
+    settings: Settings
+    app: faust.App
+    processor: BatchProcessor
+    metrics: EnrichMetrics
+    registry: CollectorRegistry
+
+
+def _credentials(settings: Settings) -> Any:
+    context = ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        return faust.SASLCredentials(username=settings.kafka_sasl_username, password=settings.kafka_sasl_password,
+                                     mechanism=settings.kafka_sasl_mechanism, ssl_context=context)
+    return faust.SSLCredentials(context) if context else None
+
+
+def build(settings: Settings, enricher: Enricher | None = None,
+          registry: CollectorRegistry | None = None) -> EnrichService:
+    """Loads the NER model (unless given one) and declares the app; connects to nothing until run."""
+    registry = registry or new_registry()
+    enricher = enricher or build_enricher(settings.ner_model, settings.outlets_path, settings.enrich_batch_size)
+    validators = compile_validators(("raw-article", "enriched-article"))
+    metrics = EnrichMetrics.create(registry)
+
+    app = EnrichApp(
+        settings.enrich_group,
+        broker=[f"kafka://{server}" for server in settings.bootstrap_servers],
+        broker_credentials=_credentials(settings),
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.heartbeat_interval_s,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        # No tables, no leader topic: nothing but the three article topics on the cluster.
+        topic_disable_leader=True,
+        store="memory://",
+        datadir=tempfile.mkdtemp(prefix="newswire-enrich-"),
+        web_enabled=True,
+        web_bind=settings.enrich_host,
+        web_host=settings.enrich_host,
+        web_port=settings.enrich_port,
+        autodiscover=False,
+    )
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="newswire_faust")
+
+    raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
+    enriched_topic = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
+    dlq_topic = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
+
+    def sender(topic: faust.TopicT):
+        async def send(key: bytes, value: bytes) -> Any:
+            pending = await topic.send(key=key, value=value)
+            return await pending  # resolves once Kafka acknowledged (acks=all)
+        return send
+
+    processor = BatchProcessor(
+        enricher=enricher, raw_validator=validators["raw-article"],
+        enriched_validator=validators["enriched-article"], metrics=metrics,
+        send_enriched=sender(enriched_topic), send_dead_letter=sender(dlq_topic),
+        max_message_bytes=settings.max_article_bytes * 2 + 65_536, clock=utc_now,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+    @app.agent(raw_topic, name="enrich-articles")
+    async def enrich_articles(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.enrich_batch_size, within=settings.enrich_batch_within_s):
+            messages = [RawMessage(e.message.key, e.message.value,
+                                   Source(e.message.topic, e.message.partition, e.message.offset))
+                        for e in events]
+            # Faust acks the batch when this loop body ends, even when cancelled by a shutdown: finish
+            # delivering it first, so an acked offset always means an acknowledged output record.
+            task = asyncio.ensure_future(processor.process(messages))
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                await _finish_or_die(task)
+                raise
+            except DeliveryFailed as exc:
+                _die(exc)
+
+    lag: dict[Any, int] = {}
+
+    @app.timer(LAG_INTERVAL_S)
+    async def update_lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            if tp.topic != settings.topic_raw:
+                continue
+            end = consumer.highwater(tp)
+            # Faust keeps the last committed offset per partition privately; it is the one it will resume from.
+            committed = consumer._committed_offset.get(tp) or 0
+            if end is not None and end >= 0:
+                lag[tp] = max(0, end - committed)
+                metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag[tp])
+        for gone in set(lag) - consumer.assignment():
+            del lag[gone]
+            metrics.consumer_lag.remove(gone.topic, str(gone.partition))
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(web: Any, request: Any) -> Any:
+        ok, reason = _ready(app, sum(lag.values()), processor.last_progress_at, settings)
+        return web.json({"status": "ready" if ok else "not_ready", "reason": reason}, status=200 if ok else 503)
+
+    return EnrichService(settings, app, processor, metrics, registry)
+
+
+def _ready(app: faust.App, lag: int, last_progress_at: float, settings: Settings) -> tuple[bool, str]:
+    """Not ready before partitions are assigned, or when lag grows while nothing has been finished for
+    `readiness_max_stall_s` (the stall after rebalance that Faust/aiokafka are known for)."""
+    if not app.consumer.assignment():
+        return False, "no partitions assigned yet"
+    stalled_for = time.time() - last_progress_at
+    if lag > 0 and stalled_for > settings.readiness_max_stall_s:
+        return False, f"lag {lag} and no batch finished for {stalled_for:.0f}s"
+    return True, f"lag {lag}"
+
+
+async def _finish_or_die(task: asyncio.Future) -> None:
+    try:
+        await task
+    except DeliveryFailed as exc:
+        _die(exc)
+
+
+def _die(exc: Exception) -> None:
+    # Exit before Faust can commit the batch it is about to ack: Kafka redelivers it to the next worker.
+    log.critical("delivery_failed_exiting", reason=str(exc))
+    os._exit(EXIT_NOT_DELIVERED)
+
+
+def run(service: EnrichService) -> None:
+    service.processor.last_progress_at = time.time()
+    worker = faust.Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    log.info("enrich_started", group=service.settings.enrich_group, topic=service.settings.topic_raw,
+             metrics=f"http://{service.settings.enrich_host}:{service.settings.enrich_port}/metrics",
+             model=service.settings.ner_model)
+    worker.execute_from_commandline()  # handles SIGINT/SIGTERM: stops agents, commits, closes the producer
+
+
+def main(settings: Settings | None = None) -> None:
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    run(build(settings))
+

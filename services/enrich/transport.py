@@ -1,0 +1,38 @@
+"""Faust's aiokafka transport with a configurable fetch wait.
+
+Faust hard-codes fetch_max_wait_ms=1500. The embedded broker holds every fetch for about half of that
+even when data is waiting, which made one hop ~400 ms p50; 10 ms gives ~5 ms (DESIGN.md). aiokafka
+reads the value when the consumer starts, so setting it right after construction is enough.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = self.app.fetch_max_wait_ms
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> _ConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    Consumer = _Consumer
+
+
+class EnrichApp(faust.App):
+    """A Faust app whose consumers use `fetch_max_wait_ms`."""
+
+    fetch_max_wait_ms: int = 10
+
+    def _new_transport(self) -> Any:
+        return _Transport(self.conf.broker_consumer, self)
