@@ -36,11 +36,11 @@ class IngestService:
 
 
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> IngestService:
-    """Connects to Kafka (the producer) but serves nothing until the ASGI app is run."""
+    """Wires the service; connects to nothing until the first publish or readiness probe."""
     registry = registry or new_registry()
     metrics = IngestMetrics.create(registry)
     validators = compile_validators(("article-submission",))
-    publisher = ArticlePublisher(create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s)
+    publisher = ArticlePublisher(lambda: create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s)
     intake = Intake(validator=validators["article-submission"], publisher=publisher, metrics=metrics,
                     max_article_bytes=settings.max_article_bytes, default_provider=settings.default_provider)
     readiness = _CachedCheck(lambda: broker_reachable(settings), ttl_s=2.0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaProducer
@@ -15,8 +17,13 @@ from services.ingest.metrics import IngestMetrics
 class ArticlePublisher:
     """Thread-safe (kafka-python's producer is); the HTTP layer calls it from worker threads."""
 
-    def __init__(self, producer: KafkaProducer, topic: str, metrics: IngestMetrics, timeout_s: float) -> None:
-        self._producer = producer
+    def __init__(self, producer_factory: Callable[[], KafkaProducer], topic: str, metrics: IngestMetrics,
+                 timeout_s: float) -> None:
+        # Created on first use: kafka-python's constructor fails when no broker answers, and the service
+        # must still start, answer /healthz, and say 503 until Kafka is back.
+        self._producer_factory = producer_factory
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
         self._topic = topic
         self._metrics = metrics
         self._timeout_s = timeout_s
@@ -29,12 +36,17 @@ class ArticlePublisher:
         """
         started = time.perf_counter()
         deadline = started + self._timeout_s
+        try:
+            producer = self._ensure_producer()
+        except Exception as exc:
+            ids = [r["id"] for r in records]
+            raise KafkaUnavailable(f"cannot connect to Kafka: {type(exc).__name__}: {exc}", [], ids) from exc
         pending = []
         failed: list[str] = []
         reason = ""
         for record in records:
             try:
-                future = self._producer.send(self._topic, key=record["id"].encode(), value=dumps(record))
+                future = producer.send(self._topic, key=record["id"].encode(), value=dumps(record))
                 pending.append((record["id"], future))
             except Exception as exc:  # metadata unavailable within max_block_ms, buffer full, ...
                 failed.append(record["id"])
@@ -55,6 +67,15 @@ class ArticlePublisher:
                                    f"article(s): {reason}", accepted, failed)
         return accepted
 
+    def _ensure_producer(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = self._producer_factory()
+            return self._producer
+
     def close(self, timeout_s: float = 10.0) -> None:
-        self._producer.flush(timeout=timeout_s)
-        self._producer.close(timeout=timeout_s)
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.flush(timeout=timeout_s)
+            producer.close(timeout=timeout_s)

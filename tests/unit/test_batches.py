@@ -1,0 +1,92 @@
+"""The batch processor with Kafka sends injected: every message ends enriched or dead-lettered."""
+
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.common.records import build_raw_article
+from services.common.schemas import compile_validators
+from services.common.serialization import dumps, loads
+from services.enrich.batches import BatchProcessor, RawMessage
+from services.enrich.dead_letters import Source
+from services.enrich.exceptions import DeliveryFailed
+from services.enrich.metrics import EnrichMetrics
+
+WHEN = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+class FakeEnricher:
+    """Enriches by the contract's shape; fails on bodies containing BOOM, as a real model bug would."""
+
+    def enrich_each(self, raws):
+        out = []
+        for raw in raws:
+            if "BOOM" in raw["body_text"]:
+                out.append(RuntimeError("model exploded"))
+                continue
+            out.append({**raw, "entities": [{"name": "Paris", "type": "GPE", "mentions": 1, "spans": [[0, 5]],
+                                             "salience": 1.0}],
+                        "syndication": {"origin": "Reuters", "contributors": [], "attributions": [],
+                                        "credit_lines": ["From Reuters"]},
+                        "tags": ["syndicated", "origin:reuters"],
+                        "enrichment": {"pipeline_version": "t", "ner_model": "fake", "enriched_at": "2026-11-25T00:00:00Z",
+                                       "processing_ms": 1.0}})
+        return out
+
+
+class Sink:
+    def __init__(self, fail: bool = False):
+        self.sent: list[tuple[bytes, dict]] = []
+        self.fail = fail
+
+    async def __call__(self, key: bytes, value: bytes):
+        if self.fail:
+            raise ConnectionError("broker gone")
+        self.sent.append((key, loads(value)))
+
+
+def message(value: bytes, offset: int) -> RawMessage:
+    return RawMessage(b"key", value, Source("raw", 0, offset))
+
+
+def raw(body: str) -> bytes:
+    return dumps(build_raw_article({"body_text": body}, received_at=WHEN))
+
+
+def processor(enriched: Sink, dlq: Sink) -> tuple[BatchProcessor, EnrichMetrics]:
+    validators = compile_validators()
+    metrics = EnrichMetrics.create(CollectorRegistry())
+    return BatchProcessor(enricher=FakeEnricher(), raw_validator=validators["raw-article"],
+                          enriched_validator=validators["enriched-article"], metrics=metrics,
+                          send_enriched=enriched, send_dead_letter=dlq, max_message_bytes=10_000,
+                          clock=lambda: WHEN), metrics
+
+
+async def test_every_message_ends_enriched_or_dead_lettered():
+    enriched, dlq = Sink(), Sink()
+    proc, metrics = processor(enriched, dlq)
+    await proc.process([message(raw("Paris is calm."), 0), message(b"{nope", 1), message(raw("BOOM"), 2),
+                        message(raw("Paris again."), 3)])
+    assert [v["body_text"] for _, v in enriched.sent] == ["Paris is calm.", "Paris again."]
+    assert sorted((v["stage"], v["error_type"], v["source"]["offset"]) for _, v in dlq.sent) == [
+        ("consume", "not_json", 1), ("process", "enrichment_failed", 2)]
+    assert "model exploded" in next(v["reason"] for _, v in dlq.sent if v["stage"] == "process")
+    assert metrics.enriched._value.get() == 2
+    assert metrics.dead_lettered.labels("consume", "not_json")._value.get() == 1
+    assert metrics.syndicated.labels("Reuters")._value.get() == 2
+
+
+async def test_a_failed_enriched_write_is_dead_lettered_at_the_produce_stage():
+    enriched, dlq = Sink(fail=True), Sink()
+    proc, _ = processor(enriched, dlq)
+    await proc.process([message(raw("Paris is calm."), 7)])
+    [(_, letter)] = dlq.sent
+    assert (letter["stage"], letter["error_type"]) == ("produce", "produce_failed")
+    assert "broker gone" in letter["reason"]
+
+
+async def test_when_nothing_can_be_written_the_batch_is_not_delivered():
+    proc, _ = processor(Sink(fail=True), Sink(fail=True))
+    with pytest.raises(DeliveryFailed):
+        await proc.process([message(raw("Paris is calm."), 7)])
