@@ -1,0 +1,107 @@
+"""The maintained list of news outlets (data/outlets.json): canonical names, aliases, kinds.
+
+`context_only` names are ordinary words too ("Time", "AP", "The Hill"): they count as outlets in a credit
+line or an attribution ("told The Hill"), but are not handed to the NER ruler, where they would tag
+"Time" at the start of a sentence as an ORG.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from services.common.exceptions import SettingsError
+
+BUILTIN = Path(__file__).with_name("data") / "outlets.json"
+KINDS = ("agency", "broadcaster", "newspaper", "magazine", "online")
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_EDGE = " \t\n.,;:!?\"'“”‘’()[]-—–"
+
+
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    context_only: frozenset[str] = frozenset()
+
+    @property
+    def surface_forms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def ruler_forms(self) -> tuple[str, ...]:
+        return tuple(form for form in self.surface_forms if form not in self.context_only)
+
+
+@dataclass(frozen=True)
+class OutletIndex:
+    entries: tuple[Outlet, ...]
+    _by_form: dict[str, str]
+    pattern: re.Pattern[str]
+    """Any name or alias, longest first, on word boundaries; case-sensitive (outlet names are capitalised)."""
+
+    def canonical(self, text: str) -> str | None:
+        """"the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
+        cleaned = _POSSESSIVE.sub("", text.strip(_EDGE)).strip(_EDGE)
+        for candidate in (cleaned, _strip_the(cleaned)):
+            found = self._by_form.get(candidate.casefold())
+            if found:
+                return found
+        return None
+
+    def slug(self, name: str) -> str:
+        return slug(name)
+
+    def kind(self, name: str) -> str | None:
+        return next((o.kind for o in self.entries if o.name == name), None)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+
+
+def _strip_the(text: str) -> str:
+    return text[4:] if text[:4].lower() == "the " else text
+
+
+def _parse(data: bytes, origin: str) -> list[Outlet]:
+    try:
+        rows = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SettingsError(f"outlets file {origin}: not valid JSON ({exc})") from None
+    if not isinstance(rows, list):
+        raise SettingsError(f"outlets file {origin}: must be a JSON array of outlets")
+    outlets = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
+            raise SettingsError(f"outlets file {origin}: entry {i} needs a non-empty string 'name'")
+        kind = row.get("kind", "online")
+        if kind not in KINDS:
+            raise SettingsError(f"outlets file {origin}: entry {i} ({row['name']}): kind must be one of {KINDS}")
+        aliases = tuple(a for a in row.get("aliases", []) if isinstance(a, str) and a.strip())
+        outlets.append(Outlet(row["name"], aliases, kind, frozenset(row.get("context_only", []))))
+    return outlets
+
+
+def load_outlets(extra_file: Path | None = None) -> OutletIndex:
+    """The built-in list, plus an operator's file (NEWSWIRE_OUTLETS_FILE) whose entries win on conflict."""
+    outlets = _parse(BUILTIN.read_bytes(), "built-in")
+    if extra_file is not None:
+        try:
+            extra = _parse(extra_file.read_bytes(), str(extra_file))
+        except OSError as exc:
+            raise SettingsError(f"NEWSWIRE_OUTLETS_FILE: cannot read {extra_file}: {exc.strerror}") from None
+        replaced = {o.name for o in extra}
+        outlets = [o for o in outlets if o.name not in replaced] + extra
+    by_form: dict[str, str] = {}
+    for outlet in outlets:
+        for form in outlet.surface_forms:
+            by_form[form.casefold()] = outlet.name
+            by_form.setdefault(_strip_the(form).casefold(), outlet.name)
+    forms = sorted({f for o in outlets for f in o.surface_forms}, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+    return OutletIndex(tuple(outlets), by_form, pattern)
