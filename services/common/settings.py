@@ -63,8 +63,12 @@ class Settings:
     feeds_state_file: str = "var/feeds-state.json"
     feed_poll_interval_s: float = 300.0
     feed_timeout_s: float = 15.0
+    # Back-off after failed polls doubles from the feed's interval up to this cap (with jitter).
+    feed_backoff_max_s: float = 900.0
     drop_dir: str = ""
     drop_poll_interval_s: float = 2.0
+    # A file modified more recently than this may still be uploading: it waits for the next scan.
+    drop_settle_s: float = 1.0
     # Logs
     log_level: str = "INFO"
     log_format: str = "json"
@@ -103,6 +107,9 @@ class Settings:
         _check(self.heartbeat_interval_s < self.session_timeout_s, "HEARTBEAT_INTERVAL_S",
                "must be below NEWSWIRE_SESSION_TIMEOUT_S")
         _check(self.log_format in ("json", "console"), "LOG_FORMAT", "must be json or console")
+        for name in ("feed_poll_interval_s", "feed_timeout_s", "feed_backoff_max_s", "drop_poll_interval_s"):
+            _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
+        _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
 
     @property
     def uses_embedded_broker(self) -> bool:
