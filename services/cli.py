@@ -54,28 +54,41 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.verb == "broker":
         from services.runner import run_broker
+
         return run_broker(settings)
     if args.verb == "up":
         from services.runner import run_up
+
         return run_up(settings, demo=args.demo, show=not args.quiet)
     if args.verb == "ingest":
         from services.ingest.app import main as ingest_main
+
         ingest_main(settings)
         return 0
     if args.verb == "enrich":
         from services.enrich.app import main as enrich_main
+
         enrich_main(settings)
         return 0
     if args.verb == "publish":
         from services.ingest.publish_cli import publish_paths
-        return publish_paths(settings, args.paths, url=args.url, content_type=args.content_type,
-                             provider=args.provider)
+
+        return publish_paths(
+            settings, args.paths, url=args.url, content_type=args.content_type, provider=args.provider
+        )
     if args.verb == "tail":
         from services.common.tail import tail
-        return tail(settings, topic=args.topic, from_beginning=args.from_beginning, limit=args.max,
-                    idle_timeout_s=args.timeout)
+
+        return tail(
+            settings,
+            topic=args.topic,
+            from_beginning=args.from_beginning,
+            limit=args.max,
+            idle_timeout_s=args.timeout,
+        )
     if args.verb == "eval":
         from services.enrich.evaluation import main as eval_main
+
         return eval_main(args.rest)
     raise AssertionError(args.verb)
 

@@ -32,7 +32,10 @@ def _stop_on_signals() -> threading.Event:
 def run_broker(settings: Settings) -> int:
     stop = _stop_on_signals()
     with EmbeddedBroker(port=settings.broker_port) as broker:
-        print(f"newswire broker: Kafka protocol on {broker.bootstrap} (memory only; Ctrl-C stops it)", flush=True)
+        print(
+            f"newswire broker: Kafka protocol on {broker.bootstrap} (memory only; Ctrl-C stops it)",
+            flush=True,
+        )
         while not stop.wait(0.5):
             if broker.exited:
                 print("newswire broker: the broker exited", file=sys.stderr)
@@ -83,8 +86,9 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
         print("newswire up: stopped", flush=True)
 
 
-def _wait_ready(urls: list[str], children: list[subprocess.Popen[bytes]], stop: threading.Event,
-                timeout_s: float = 180.0) -> None:
+def _wait_ready(
+    urls: list[str], children: list[subprocess.Popen[bytes]], stop: threading.Event, timeout_s: float = 180.0
+) -> None:
     deadline = time.monotonic() + timeout_s
     pending = list(urls)
     while pending:
@@ -103,35 +107,44 @@ def _wait_ready(urls: list[str], children: list[subprocess.Popen[bytes]], stop: 
         time.sleep(0.3)
 
 
-def _banner(settings: Settings, bootstrap: str, embedded: bool, created: list[str], ingest_url: str,
-            enrich_url: str) -> str:
+def _banner(
+    settings: Settings, bootstrap: str, embedded: bool, created: list[str], ingest_url: str, enrich_url: str
+) -> str:
     kind = "embedded broker (memory only)" if embedded else "Kafka cluster"
-    return "\n".join([
-        "",
-        f"newswire is up on {kind} at {bootstrap}",
-        f"  topics:   {settings.topic_raw} -> {settings.topic_enriched} (dead letters: {settings.topic_dlq})"
-        + (f"; created {', '.join(created)}" if created else ""),
-        f"  send:     curl -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
-        "            newswire publish story.txt   (JSON, NDJSON, text, NewsML-G2, NITF, ninjs, HTML)",
-        f"  follow:   newswire tail --from-beginning     (or --topic dlq)",
-        f"  metrics:  {ingest_url}/metrics  {enrich_url}/metrics",
-        f"  API:      {ingest_url}/openapi.json",
-        "  Ctrl-C stops everything.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            f"newswire is up on {kind} at {bootstrap}",
+            f"  topics:   {settings.topic_raw} -> {settings.topic_enriched} (dead letters: {settings.topic_dlq})"
+            + (f"; created {', '.join(created)}" if created else ""),
+            f"  send:     curl -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
+            "            newswire publish story.txt   (JSON, NDJSON, text, NewsML-G2, NITF, ninjs, HTML)",
+            "  follow:   newswire tail --from-beginning     (or --topic dlq)",
+            f"  metrics:  {ingest_url}/metrics  {enrich_url}/metrics",
+            f"  API:      {ingest_url}/openapi.json",
+            "  Ctrl-C stops everything.",
+            "",
+        ]
+    )
 
 
 def _post_samples(ingest_url: str) -> None:
     for path in sorted(SAMPLES_DIR.glob("*.txt")):
-        response = httpx.post(f"{ingest_url}/v1/articles", content=path.read_bytes(),
-                              headers={"Content-Type": "text/plain; charset=utf-8"},
-                              params={"provider": "newswire-demo"}, timeout=30)
+        response = httpx.post(
+            f"{ingest_url}/v1/articles",
+            content=path.read_bytes(),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+            params={"provider": "newswire-demo"},
+            timeout=30,
+        )
         print(f"posted {path.name}: {response.status_code} {response.text}", flush=True)
 
 
 def _summary(record: dict) -> str:
     entities = ", ".join(f"{e['name']} ({e['type']})" for e in record.get("entities", [])[:8])
     syndication = record.get("syndication", {})
-    return (f"enriched {record.get('id')}  origin={syndication.get('origin')}  "
-            f"contributors={syndication.get('contributors')}  attributions={syndication.get('attributions')}\n"
-            f"  entities: {entities}\n  tags: {', '.join(record.get('tags', []))}")
+    return (
+        f"enriched {record.get('id')}  origin={syndication.get('origin')}  "
+        f"contributors={syndication.get('contributors')}  attributions={syndication.get('attributions')}\n"
+        f"  entities: {entities}\n  tags: {', '.join(record.get('tags', []))}"
+    )

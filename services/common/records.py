@@ -8,12 +8,24 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-RAW_FIELDS = ("id", "guid", "received_at", "provider", "url", "headline", "byline", "dateline",
-              "language", "versioncreated", "body_text")
+RAW_FIELDS = (
+    "id",
+    "guid",
+    "received_at",
+    "provider",
+    "url",
+    "headline",
+    "byline",
+    "dateline",
+    "language",
+    "versioncreated",
+    "body_text",
+)
 
 _SPACE = re.compile(r"\s+")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "}
+)
 
 
 def utc_now() -> datetime:
@@ -39,7 +51,9 @@ def article_id(*, guid: str | None, provider: str | None, body_text: str) -> str
     return "nw-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
 
-def build_raw_article(draft: dict[str, Any], *, received_at: datetime, default_provider: str = "") -> dict[str, Any]:
+def build_raw_article(
+    draft: dict[str, Any], *, received_at: datetime, default_provider: str = ""
+) -> dict[str, Any]:
     """Turn a validated submission (or a parsed feed/file draft) into the raw record published to Kafka."""
     record: dict[str, Any] = {name: draft.get(name) for name in RAW_FIELDS}
     record["body_text"] = draft["body_text"].strip()

@@ -90,22 +90,43 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        _check(self.kafka_security_protocol in SECURITY_PROTOCOLS, "KAFKA_SECURITY_PROTOCOL",
-               f"must be one of {', '.join(SECURITY_PROTOCOLS)}")
-        _check(self.kafka_sasl_mechanism in SASL_MECHANISMS, "KAFKA_SASL_MECHANISM",
-               f"must be one of {', '.join(SASL_MECHANISMS)}")
+        _check(
+            self.kafka_security_protocol in SECURITY_PROTOCOLS,
+            "KAFKA_SECURITY_PROTOCOL",
+            f"must be one of {', '.join(SECURITY_PROTOCOLS)}",
+        )
+        _check(
+            self.kafka_sasl_mechanism in SASL_MECHANISMS,
+            "KAFKA_SASL_MECHANISM",
+            f"must be one of {', '.join(SASL_MECHANISMS)}",
+        )
         if self.kafka_security_protocol.startswith("SASL"):
-            _check(bool(self.kafka_sasl_username and self.kafka_sasl_password), "KAFKA_SASL_USERNAME",
-                   "and NEWSWIRE_KAFKA_SASL_PASSWORD are required with a SASL security protocol")
+            _check(
+                bool(self.kafka_sasl_username and self.kafka_sasl_password),
+                "KAFKA_SASL_USERNAME",
+                "and NEWSWIRE_KAFKA_SASL_PASSWORD are required with a SASL security protocol",
+            )
         for name in ("broker_port", "ingest_port", "enrich_port"):
             _check(0 < getattr(self, name) < 65536, name.upper(), "must be a TCP port (1-65535)")
-        for name in ("topic_partitions", "topic_replication", "max_article_bytes", "max_request_bytes",
-                     "enrich_batch_size", "fetch_max_wait_ms"):
+        for name in (
+            "topic_partitions",
+            "topic_replication",
+            "max_article_bytes",
+            "max_request_bytes",
+            "enrich_batch_size",
+            "fetch_max_wait_ms",
+        ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
-        _check(self.max_article_bytes <= self.max_request_bytes, "MAX_ARTICLE_BYTES",
-               "must not exceed NEWSWIRE_MAX_REQUEST_BYTES")
-        _check(self.heartbeat_interval_s < self.session_timeout_s, "HEARTBEAT_INTERVAL_S",
-               "must be below NEWSWIRE_SESSION_TIMEOUT_S")
+        _check(
+            self.max_article_bytes <= self.max_request_bytes,
+            "MAX_ARTICLE_BYTES",
+            "must not exceed NEWSWIRE_MAX_REQUEST_BYTES",
+        )
+        _check(
+            self.heartbeat_interval_s < self.session_timeout_s,
+            "HEARTBEAT_INTERVAL_S",
+            "must be below NEWSWIRE_SESSION_TIMEOUT_S",
+        )
         _check(self.log_format in ("json", "console"), "LOG_FORMAT", "must be json or console")
         for name in ("feed_poll_interval_s", "feed_timeout_s", "feed_backoff_max_s", "drop_poll_interval_s"):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")

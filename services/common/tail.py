@@ -14,11 +14,18 @@ from services.common.serialization import dumps, loads
 from services.common.settings import Settings
 
 
-def follow(settings: Settings, topic: str, *, from_beginning: bool, idle_timeout_s: float = 0,
-           stop: Callable[[], bool] = lambda: False) -> Iterator[Any]:
+def follow(
+    settings: Settings,
+    topic: str,
+    *,
+    from_beginning: bool,
+    idle_timeout_s: float = 0,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[Any]:
     """Yields decoded values. No consumer group: looking must not take partitions from real consumers."""
-    consumer = KafkaConsumer(**client_options(settings), enable_auto_commit=False,
-                             fetch_max_wait_ms=settings.fetch_max_wait_ms)
+    consumer = KafkaConsumer(
+        **client_options(settings), enable_auto_commit=False, fetch_max_wait_ms=settings.fetch_max_wait_ms
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         deadline = time.monotonic() + 10
@@ -48,11 +55,10 @@ def follow(settings: Settings, topic: str, *, from_beginning: bool, idle_timeout
 
 def tail(settings: Settings, *, topic: str, from_beginning: bool, limit: int, idle_timeout_s: float) -> int:
     name = {"enriched": settings.topic_enriched, "raw": settings.topic_raw, "dlq": settings.topic_dlq}[topic]
-    count = 0
-    for value in follow(settings, name, from_beginning=from_beginning, idle_timeout_s=idle_timeout_s):
+    records = follow(settings, name, from_beginning=from_beginning, idle_timeout_s=idle_timeout_s)
+    for count, value in enumerate(records, start=1):
         sys.stdout.buffer.write(dumps(value) + b"\n")
         sys.stdout.flush()
-        count += 1
         if limit and count >= limit:
             break
     return 0

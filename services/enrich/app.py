@@ -44,16 +44,23 @@ class EnrichService:
 def _credentials(settings: Settings) -> Any:
     context = ssl_context(settings)
     if settings.kafka_security_protocol.startswith("SASL"):
-        return faust.SASLCredentials(username=settings.kafka_sasl_username, password=settings.kafka_sasl_password,
-                                     mechanism=settings.kafka_sasl_mechanism, ssl_context=context)
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context,
+        )
     return faust.SSLCredentials(context) if context else None
 
 
-def build(settings: Settings, enricher: Enricher | None = None,
-          registry: CollectorRegistry | None = None) -> EnrichService:
+def build(
+    settings: Settings, enricher: Enricher | None = None, registry: CollectorRegistry | None = None
+) -> EnrichService:
     """Loads the NER model (unless given one) and declares the app; connects to nothing until run."""
     registry = registry or new_registry()
-    enricher = enricher or build_enricher(settings.ner_model, settings.outlets_path, settings.enrich_batch_size)
+    enricher = enricher or build_enricher(
+        settings.ner_model, settings.outlets_path, settings.enrich_batch_size
+    )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)
 
@@ -87,22 +94,34 @@ def build(settings: Settings, enricher: Enricher | None = None,
         async def send(key: bytes, value: bytes) -> Any:
             pending = await topic.send(key=key, value=value)
             return await pending  # resolves once Kafka acknowledged (acks=all)
+
         return send
 
     processor = BatchProcessor(
-        enricher=enricher, raw_validator=validators["raw-article"],
-        enriched_validator=validators["enriched-article"], metrics=metrics,
-        send_enriched=sender(enriched_topic), send_dead_letter=sender(dlq_topic),
-        max_message_bytes=settings.max_article_bytes * 2 + 65_536, clock=utc_now,
+        enricher=enricher,
+        raw_validator=validators["raw-article"],
+        enriched_validator=validators["enriched-article"],
+        metrics=metrics,
+        send_enriched=sender(enriched_topic),
+        send_dead_letter=sender(dlq_topic),
+        max_message_bytes=settings.max_article_bytes * 2 + 65_536,
+        clock=utc_now,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
     )
 
     @app.agent(raw_topic, name="enrich-articles")
     async def enrich_articles(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(settings.enrich_batch_size, within=settings.enrich_batch_within_s):
-            messages = [RawMessage(e.message.key, e.message.value,
-                                   Source(e.message.topic, e.message.partition, e.message.offset))
-                        for e in events]
+        async for events in stream.take_events(
+            settings.enrich_batch_size, within=settings.enrich_batch_within_s
+        ):
+            messages = [
+                RawMessage(
+                    e.message.key,
+                    e.message.value,
+                    Source(e.message.topic, e.message.partition, e.message.offset),
+                )
+                for e in events
+            ]
             # Faust acks the batch when this loop body ends, even when cancelled by a shutdown: finish
             # delivering it first, so an acked offset always means an acknowledged output record.
             task = asyncio.ensure_future(processor.process(messages))
@@ -139,7 +158,9 @@ def build(settings: Settings, enricher: Enricher | None = None,
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         ok, reason = _ready(app, sum(lag.values()), processor.last_progress_at, settings)
-        return web.json({"status": "ready" if ok else "not_ready", "reason": reason}, status=200 if ok else 503)
+        return web.json(
+            {"status": "ready" if ok else "not_ready", "reason": reason}, status=200 if ok else 503
+        )
 
     return EnrichService(settings, app, processor, metrics, registry)
 
@@ -171,9 +192,13 @@ def _die(exc: Exception) -> None:
 def run(service: EnrichService) -> None:
     service.processor.last_progress_at = time.time()
     worker = faust.Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
-    log.info("enrich_started", group=service.settings.enrich_group, topic=service.settings.topic_raw,
-             metrics=f"http://{service.settings.enrich_host}:{service.settings.enrich_port}/metrics",
-             model=service.settings.ner_model)
+    log.info(
+        "enrich_started",
+        group=service.settings.enrich_group,
+        topic=service.settings.topic_raw,
+        metrics=f"http://{service.settings.enrich_host}:{service.settings.enrich_port}/metrics",
+        model=service.settings.ner_model,
+    )
     worker.execute_from_commandline()  # handles SIGINT/SIGTERM: stops agents, commits, closes the producer
 
 
@@ -181,4 +206,3 @@ def main(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     run(build(settings))
-

@@ -59,8 +59,9 @@ class BatchProcessor:
         deliveries: list[Awaitable[None]] = []
         for message in messages:
             try:
-                good.append((message, decode_raw_article(message.value, self.raw_validator,
-                                                         self.max_message_bytes)))
+                good.append(
+                    (message, decode_raw_article(message.value, self.raw_validator, self.max_message_bytes))
+                )
             except PoisonRecord as exc:
                 deliveries.append(self._dead_letter(message, "consume", exc.error_type, exc.reason, None))
 
@@ -71,13 +72,22 @@ class BatchProcessor:
         for (message, raw), result in zip(good, results, strict=True):
             self.metrics.enrich_duration.observe(elapsed / len(good))
             if isinstance(result, Exception):
-                deliveries.append(self._dead_letter(message, "process", "enrichment_failed",
-                                                    f"{type(result).__name__}: {result}", raw["id"]))
+                deliveries.append(
+                    self._dead_letter(
+                        message,
+                        "process",
+                        "enrichment_failed",
+                        f"{type(result).__name__}: {result}",
+                        raw["id"],
+                    )
+                )
                 continue
             problems = self.enriched_validator.errors(result)
             if problems:
                 reason = "enriched-article schema: " + "; ".join(f"{p}: {m}" for p, m in problems)
-                deliveries.append(self._dead_letter(message, "process", "contract_violation", reason, raw["id"]))
+                deliveries.append(
+                    self._dead_letter(message, "process", "contract_violation", reason, raw["id"])
+                )
                 continue
             deliveries.append(self._deliver(message, result))
         await asyncio.gather(*deliveries)
@@ -88,29 +98,52 @@ class BatchProcessor:
         try:
             await self.send_enriched(record["id"].encode(), dumps(record))
         except Exception as exc:
-            await self._dead_letter(message, "produce", "produce_failed", f"{type(exc).__name__}: {exc}",
-                                    record["id"])
+            await self._dead_letter(
+                message, "produce", "produce_failed", f"{type(exc).__name__}: {exc}", record["id"]
+            )
             return
         syndication = record["syndication"]
         self.metrics.enriched.inc()
         self.metrics.entities_per_article.observe(len(record["entities"]))
         if syndication["origin"] or syndication["contributors"]:
             self.metrics.syndicated.labels(origin_label(syndication["origin"])).inc()
-        log.info("article_enriched", id=record["id"], partition=message.source.partition,
-                 offset=message.source.offset, entities=len(record["entities"]),
-                 origin=syndication["origin"], contributors=syndication["contributors"],
-                 processing_ms=record["enrichment"]["processing_ms"])
+        log.info(
+            "article_enriched",
+            id=record["id"],
+            partition=message.source.partition,
+            offset=message.source.offset,
+            entities=len(record["entities"]),
+            origin=syndication["origin"],
+            contributors=syndication["contributors"],
+            processing_ms=record["enrichment"]["processing_ms"],
+        )
 
-    async def _dead_letter(self, message: RawMessage, stage: str, error_type: str, reason: str,
-                           article_id: str | None) -> None:
-        letter = dead_letter(original=message.value or b"", key=message.key, source=message.source, stage=stage,
-                             error_type=error_type, reason=reason, failed_at=self.clock(),
-                             article_id=article_id, worker=self.worker_id or None)
+    async def _dead_letter(
+        self, message: RawMessage, stage: str, error_type: str, reason: str, article_id: str | None
+    ) -> None:
+        letter = dead_letter(
+            original=message.value or b"",
+            key=message.key,
+            source=message.source,
+            stage=stage,
+            error_type=error_type,
+            reason=reason,
+            failed_at=self.clock(),
+            article_id=article_id,
+            worker=self.worker_id or None,
+        )
         try:
             await self.send_dead_letter(message.key or b"", dumps(letter))
         except Exception as exc:
             raise DeliveryFailed(f"dead letter for {message.source} not acknowledged: {exc}") from exc
         self.metrics.dead_lettered.labels(stage, error_type).inc()
-        log.warning("article_dead_lettered", stage=stage, error_type=error_type, reason=reason[:500],
-                    topic=message.source.topic, partition=message.source.partition, offset=message.source.offset,
-                    id=article_id)
+        log.warning(
+            "article_dead_lettered",
+            stage=stage,
+            error_type=error_type,
+            reason=reason[:500],
+            topic=message.source.topic,
+            partition=message.source.partition,
+            offset=message.source.offset,
+            id=article_id,
+        )

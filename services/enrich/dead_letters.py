@@ -20,9 +20,18 @@ class Source:
     offset: int | None
 
 
-def dead_letter(*, original: bytes, key: bytes | None, source: Source, stage: str, error_type: str,
-                reason: str, failed_at: datetime, article_id: str | None = None,
-                worker: str | None = None) -> dict[str, Any]:
+def dead_letter(
+    *,
+    original: bytes,
+    key: bytes | None,
+    source: Source,
+    stage: str,
+    error_type: str,
+    reason: str,
+    failed_at: datetime,
+    article_id: str | None = None,
+    worker: str | None = None,
+) -> dict[str, Any]:
     kept = original[:MAX_ORIGINAL_BYTES]
     try:
         text, encoding = kept.decode("utf-8"), "utf-8"

@@ -20,14 +20,44 @@ from spacy.tokens import Doc
 
 from services.enrich.outlets import OutletIndex
 
-ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
-                "LANGUAGE")
+ENTITY_TYPES = (
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "NORP",
+    "FAC",
+    "EVENT",
+    "PRODUCT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+)
 PLACE_TYPES = {"GPE", "LOC", "FAC"}
 # Tie-break when mentions disagree evenly: the more specific or more common news type wins.
-TYPE_PRIORITY = {"PERSON": 0, "GPE": 1, "ORG": 2, "LOC": 3, "NORP": 4, "FAC": 5, "EVENT": 6, "PRODUCT": 7,
-                 "WORK_OF_ART": 8, "LAW": 9, "LANGUAGE": 10}
+TYPE_PRIORITY = {
+    "PERSON": 0,
+    "GPE": 1,
+    "ORG": 2,
+    "LOC": 3,
+    "NORP": 4,
+    "FAC": 5,
+    "EVENT": 6,
+    "PRODUCT": 7,
+    "WORK_OF_ART": 8,
+    "LAW": 9,
+    "LANGUAGE": 10,
+}
 # Only the NER component is needed: the small English model's NER has its own tok2vec.
-UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
+UNUSED_COMPONENTS = (
+    "tok2vec",
+    "tagger",
+    "parser",
+    "attribute_ruler",
+    "lemmatizer",
+    "senter",
+    "morphologizer",
+)
 
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")
@@ -45,8 +75,13 @@ class Entity:
     salience: float
 
     def to_record(self) -> dict:
-        return {"name": self.name, "type": self.type, "mentions": self.mentions,
-                "spans": [list(span) for span in self.spans], "salience": self.salience}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "mentions": self.mentions,
+            "spans": [list(span) for span in self.spans],
+            "salience": self.salience,
+        }
 
 
 @dataclass
@@ -73,10 +108,19 @@ class _Group:
 def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
     """Load once per worker: NER only, plus the outlet ruler."""
     nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
-    ruler = nlp.add_pipe("entity_ruler", name="outlet_ruler", before="ner",
-                         config={"phrase_matcher_attr": "ORTH", "validate": False})
-    ruler.add_patterns([{"label": "ORG", "pattern": form, "id": outlet.name}
-                        for outlet in outlets.entries for form in outlet.ruler_forms])
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="outlet_ruler",
+        before="ner",
+        config={"phrase_matcher_attr": "ORTH", "validate": False},
+    )
+    ruler.add_patterns(
+        [
+            {"label": "ORG", "pattern": form, "id": outlet.name}
+            for outlet in outlets.entries
+            for form in outlet.ruler_forms
+        ]
+    )
     return nlp
 
 
@@ -135,8 +179,11 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
         if key in people or group.canonical or len(group.name.split()) != 1:
             continue
         short = group.name.casefold()
-        owners = [k for k, g in people.items()
-                  if short in (g.name.split()[-1].casefold(), g.name.split()[0].casefold())]
+        owners = [
+            k
+            for k, g in people.items()
+            if short in (g.name.split()[-1].casefold(), g.name.split()[0].casefold())
+        ]
         if len(owners) != 1:
             continue  # two Smiths, or none: leave it alone rather than guess
         owner = groups[owners[0]]
@@ -160,7 +207,7 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
                 continue
             for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
                 span = (match.start(), match.end())
-                if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3):span[0]]):
+                if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]]):
                     continue  # "State television ..." at a sentence start is not the entity "State"
                 if not any(s < span[1] and span[0] < e for s, e in taken):
                     group.spans.add(span)
@@ -190,9 +237,18 @@ def _rank(groups: dict[str, _Group], merged: set[str], length: int, headline: st
     for key, group in groups.items():
         name = group.name
         in_headline = bool(head) and any(
-            form.casefold() in head for form in {name, name.split()[-1]} if len(form) >= 3)
-        salience = (0.5 * len(group.spans) / most + 0.3 * (1 - group.first / max(1, length))
-                    + 0.2 * in_headline)
-        entities.append(Entity(name=name, type=_decide_type(group, key in merged), mentions=len(group.spans),
-                               spans=tuple(sorted(group.spans)), salience=round(min(1.0, salience), 3)))
+            form.casefold() in head for form in {name, name.split()[-1]} if len(form) >= 3
+        )
+        salience = (
+            0.5 * len(group.spans) / most + 0.3 * (1 - group.first / max(1, length)) + 0.2 * in_headline
+        )
+        entities.append(
+            Entity(
+                name=name,
+                type=_decide_type(group, key in merged),
+                mentions=len(group.spans),
+                spans=tuple(sorted(group.spans)),
+                salience=round(min(1.0, salience), 3),
+            )
+        )
     return sorted(entities, key=lambda e: (-e.salience, e.name))

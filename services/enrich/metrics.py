@@ -10,12 +10,37 @@ from services.common.metrics import LATENCY_BUCKETS
 
 # Origins get their own label value only for the outlets most copy comes from; the rest fold into "other"
 # so the label stays bounded whatever the wire sends.
-TOP_ORIGINS = frozenset({
-    "Associated Press", "Reuters", "Agence France-Presse", "Bloomberg", "dpa", "EFE", "ANSA", "Kyodo News",
-    "Xinhua", "United Press International", "PA Media", "The Canadian Press", "Australian Associated Press",
-    "The Epoch Times", "The New York Times", "The Washington Post", "The Guardian", "BBC", "CNN", "ABC News",
-    "CBS News", "NBC News", "Fox News", "NPR", "Al Jazeera", "The Wall Street Journal", "Financial Times",
-})
+TOP_ORIGINS = frozenset(
+    {
+        "Associated Press",
+        "Reuters",
+        "Agence France-Presse",
+        "Bloomberg",
+        "dpa",
+        "EFE",
+        "ANSA",
+        "Kyodo News",
+        "Xinhua",
+        "United Press International",
+        "PA Media",
+        "The Canadian Press",
+        "Australian Associated Press",
+        "The Epoch Times",
+        "The New York Times",
+        "The Washington Post",
+        "The Guardian",
+        "BBC",
+        "CNN",
+        "ABC News",
+        "CBS News",
+        "NBC News",
+        "Fox News",
+        "NPR",
+        "Al Jazeera",
+        "The Wall Street Journal",
+        "Financial Times",
+    }
+)
 ENTITY_BUCKETS = (0, 1, 2, 5, 10, 20, 50, 100, 200)
 
 
@@ -40,27 +65,55 @@ class EnrichMetrics:
     @classmethod
     def create(cls, registry: CollectorRegistry) -> EnrichMetrics:
         return cls(
-            consumed=Counter("newswire_enrich_articles_consumed_total",
-                             "Messages taken from the raw topic.", registry=registry),
-            enriched=Counter("newswire_enrich_articles_enriched_total",
-                             "Enriched records acknowledged by Kafka.", registry=registry),
-            dead_lettered=Counter("newswire_enrich_articles_dead_lettered_total",
-                                  "Records sent to the dead-letter topic, by stage and reason.",
-                                  ["stage", "reason"], registry=registry),
-            enrich_duration=Histogram("newswire_enrich_duration_seconds",
-                                      "Enrichment time per article (NER + syndication), excluding Kafka.",
-                                      buckets=LATENCY_BUCKETS, registry=registry),
-            batch_size=Histogram("newswire_enrich_batch_size", "Articles per processed batch.",
-                                 buckets=(1, 2, 4, 8, 16, 32, 64), registry=registry),
-            entities_per_article=Histogram("newswire_enrich_entities_per_article",
-                                           "Distinct entities found per article.", buckets=ENTITY_BUCKETS,
-                                           registry=registry),
-            syndicated=Counter("newswire_enrich_syndicated_articles_total",
-                               "Enriched articles by syndication origin (top outlets; others are 'other').",
-                               ["origin"], registry=registry),
-            consumer_lag=Gauge("newswire_enrich_consumer_lag_messages",
-                               "End offset minus committed offset, per assigned partition of the raw topic.",
-                               ["topic", "partition"], registry=registry),
-            last_progress=Gauge("newswire_enrich_last_progress_timestamp_seconds",
-                                "Unix time the worker last finished a batch.", registry=registry),
+            consumed=Counter(
+                "newswire_enrich_articles_consumed_total",
+                "Messages taken from the raw topic.",
+                registry=registry,
+            ),
+            enriched=Counter(
+                "newswire_enrich_articles_enriched_total",
+                "Enriched records acknowledged by Kafka.",
+                registry=registry,
+            ),
+            dead_lettered=Counter(
+                "newswire_enrich_articles_dead_lettered_total",
+                "Records sent to the dead-letter topic, by stage and reason.",
+                ["stage", "reason"],
+                registry=registry,
+            ),
+            enrich_duration=Histogram(
+                "newswire_enrich_duration_seconds",
+                "Enrichment time per article (NER + syndication), excluding Kafka.",
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            batch_size=Histogram(
+                "newswire_enrich_batch_size",
+                "Articles per processed batch.",
+                buckets=(1, 2, 4, 8, 16, 32, 64),
+                registry=registry,
+            ),
+            entities_per_article=Histogram(
+                "newswire_enrich_entities_per_article",
+                "Distinct entities found per article.",
+                buckets=ENTITY_BUCKETS,
+                registry=registry,
+            ),
+            syndicated=Counter(
+                "newswire_enrich_syndicated_articles_total",
+                "Enriched articles by syndication origin (top outlets; others are 'other').",
+                ["origin"],
+                registry=registry,
+            ),
+            consumer_lag=Gauge(
+                "newswire_enrich_consumer_lag_messages",
+                "End offset minus committed offset, per assigned partition of the raw topic.",
+                ["topic", "partition"],
+                registry=registry,
+            ),
+            last_progress=Gauge(
+                "newswire_enrich_last_progress_timestamp_seconds",
+                "Unix time the worker last finished a batch.",
+                registry=registry,
+            ),
         )

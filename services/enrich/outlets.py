@@ -45,7 +45,7 @@ class OutletIndex:
     """Any name or alias, longest first, on word boundaries; case-sensitive (outlet names are capitalised)."""
 
     def canonical(self, text: str) -> str | None:
-        """"the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
+        """ "the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
         cleaned = _POSSESSIVE.sub("", text.strip(_EDGE)).strip(_EDGE)
         for candidate in (cleaned, _strip_the(cleaned)):
             found = self._by_form.get(candidate.casefold())
@@ -81,7 +81,9 @@ def _parse(data: bytes, origin: str) -> list[Outlet]:
             raise SettingsError(f"outlets file {origin}: entry {i} needs a non-empty string 'name'")
         kind = row.get("kind", "online")
         if kind not in KINDS:
-            raise SettingsError(f"outlets file {origin}: entry {i} ({row['name']}): kind must be one of {KINDS}")
+            raise SettingsError(
+                f"outlets file {origin}: entry {i} ({row['name']}): kind must be one of {KINDS}"
+            )
         aliases = tuple(a for a in row.get("aliases", []) if isinstance(a, str) and a.strip())
         outlets.append(Outlet(row["name"], aliases, kind, frozenset(row.get("context_only", []))))
     return outlets

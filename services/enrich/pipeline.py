@@ -58,8 +58,13 @@ class Enricher:
     def _enrich_batch(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
         started = time.perf_counter()
         found = [
-            find_syndication(raw["body_text"], self.outlets, dateline=raw.get("dateline"),
-                             byline=raw.get("byline"), provider=raw.get("provider"))
+            find_syndication(
+                raw["body_text"],
+                self.outlets,
+                dateline=raw.get("dateline"),
+                byline=raw.get("byline"),
+                provider=raw.get("provider"),
+            )
             for raw in raws
         ]
         # Blank the credit lines (same length) so sign-off names are not story entities and spans stay valid.
@@ -69,14 +74,20 @@ class Enricher:
         out = []
         for raw, syndication, doc in zip(raws, found, docs, strict=True):
             entities = entities_from_doc(doc, headline=raw.get("headline"))
-            out.append({
-                **raw,
-                "entities": [e.to_record() for e in entities],
-                "syndication": syndication.to_record(),
-                "tags": syndication_tags(syndication, self.outlets),
-                "enrichment": {"pipeline_version": PIPELINE_VERSION, "ner_model": self.model_name,
-                               "enriched_at": enriched_at, "processing_ms": 0.0},
-            })
+            out.append(
+                {
+                    **raw,
+                    "entities": [e.to_record() for e in entities],
+                    "syndication": syndication.to_record(),
+                    "tags": syndication_tags(syndication, self.outlets),
+                    "enrichment": {
+                        "pipeline_version": PIPELINE_VERSION,
+                        "ner_model": self.model_name,
+                        "enriched_at": enriched_at,
+                        "processing_ms": 0.0,
+                    },
+                }
+            )
         per_article_ms = round((time.perf_counter() - started) * 1000 / max(1, len(raws)), 3)
         for record in out:
             record["enrichment"]["processing_ms"] = per_article_ms
@@ -86,5 +97,6 @@ class Enricher:
 def build_enricher(model_name: str, outlets_file: Path | None = None, batch_size: int = 8) -> Enricher:
     """Loads the outlet list and the spaCy model: call once per worker process."""
     outlets = load_outlets(outlets_file)
-    return Enricher(nlp=load_pipeline(model_name, outlets), outlets=outlets, model_name=model_name,
-                    batch_size=batch_size)
+    return Enricher(
+        nlp=load_pipeline(model_name, outlets), outlets=outlets, model_name=model_name, batch_size=batch_size
+    )

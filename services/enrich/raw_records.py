@@ -20,11 +20,14 @@ def decode_raw_article(value: bytes | None, validator: Validator, max_bytes: int
     except RecordError as exc:
         raise PoisonRecord("not_json", exc.reason) from None
     if not isinstance(record, dict):
-        raise PoisonRecord("invalid_record", f"a raw article must be a JSON object, got {type(record).__name__}")
+        raise PoisonRecord(
+            "invalid_record", f"a raw article must be a JSON object, got {type(record).__name__}"
+        )
     if isinstance(record.get("body_text"), str) and not record["body_text"].strip():
         raise PoisonRecord("empty_body", "body_text is empty")
     problems = validator.errors(record)
     if problems:
-        raise PoisonRecord("invalid_record",
-                           "raw-article schema: " + "; ".join(f"{path}: {msg}" for path, msg in problems))
+        raise PoisonRecord(
+            "invalid_record", "raw-article schema: " + "; ".join(f"{path}: {msg}" for path, msg in problems)
+        )
     return record

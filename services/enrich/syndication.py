@@ -35,29 +35,84 @@ _WHO = r"(?P<who>.{2,160}?)"
 _END = r"\s*[.!]?\s*$"
 # (family, regex): family "origin" gives the origin, "contributor" contributors, "signoff" only masks.
 _CLOSING = [
-    ("origin", re.compile(r"^(?:this (?:article|story|report|piece) )?(?:was )?(?:originally |first )?"
-                          r"(?:published|appeared|ran)\s+(?:on|in|by|at)\s+" + _WHO
-                          + r"(?:\s+on\s+\S.*|\s+and is republished.*|\s+and is reprinted.*)?" + _END, re.I)),
-    ("origin", re.compile(r"^(?:this (?:article|story) is )?republished (?:here )?(?:with permission )?"
-                          r"(?:of|from|by)\s+" + _WHO + _END, re.I)),
+    (
+        "origin",
+        re.compile(
+            r"^(?:this (?:article|story|report|piece) )?(?:was )?(?:originally |first )?"
+            r"(?:published|appeared|ran)\s+(?:on|in|by|at)\s+"
+            + _WHO
+            + r"(?:\s+on\s+\S.*|\s+and is republished.*|\s+and is reprinted.*)?"
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "origin",
+        re.compile(
+            r"^(?:this (?:article|story) is )?republished (?:here )?(?:with permission )?"
+            r"(?:of|from|by)\s+" + _WHO + _END,
+            re.I,
+        ),
+    ),
     ("origin", re.compile(r"^reprinted (?:with permission )?(?:of|from|by)\s+" + _WHO + _END, re.I)),
-    ("origin", re.compile(r"^(?:©|\(c\)|copyright(?:\s*©)?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?" + _WHO
-                          + r"(?:[.,]?\s*all rights reserved)?" + _END, re.I)),
+    (
+        "origin",
+        re.compile(
+            r"^(?:©|\(c\)|copyright(?:\s*©)?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?"
+            + _WHO
+            + r"(?:[.,]?\s*all rights reserved)?"
+            + _END,
+            re.I,
+        ),
+    ),
     ("origin", re.compile(r"^from\s+" + _WHO + _END, re.I)),
     ("distributor", re.compile(r"^distributed by\s+" + _WHO + _END, re.I)),
-    ("contributor", re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END,
-                               re.I)),
-    ("contributor", re.compile(r"^" + _WHO + r"\s+contributed(?:\s+(?:additional\s+)?reporting)?"
-                               r"(?:\s+(?:from|in|at)\s+[^.;]+)?" + _END, re.I)),
+    (
+        "contributor",
+        re.compile(
+            r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I
+        ),
+    ),
+    (
+        "contributor",
+        re.compile(
+            r"^" + _WHO + r"\s+contributed(?:\s+(?:additional\s+)?reporting)?"
+            r"(?:\s+(?:from|in|at)\s+[^.;]+)?" + _END,
+            re.I,
+        ),
+    ),
     ("contributor", re.compile(r"^(?:additional|further) reporting by\s+" + _WHO + _END, re.I)),
     ("contributor", re.compile(r"^with\s+" + _WHO + _END, re.I)),
-    ("signoff", re.compile(r"^(?:reporting|writing|editing|compiled|additional reporting|graphics|"
-                           r"produced|edited|written)\s+by\s+.+$", re.I)),
+    (
+        "signoff",
+        re.compile(
+            r"^(?:reporting|writing|editing|compiled|additional reporting|graphics|"
+            r"produced|edited|written)\s+by\s+.+$",
+            re.I,
+        ),
+    ),
 ]
 _WIRE_DATELINE = re.compile(
-    r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30})?\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]")
+    r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30})?\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]+"
+)
 _PARENS = re.compile(r"^\((?P<inner>.*)\)$")
-_SMALL_WORDS = {"of", "the", "and", "de", "del", "della", "di", "du", "la", "le", "el", "&", "für", "in", "on"}
+_SMALL_WORDS = {
+    "of",
+    "the",
+    "and",
+    "de",
+    "del",
+    "della",
+    "di",
+    "du",
+    "la",
+    "le",
+    "el",
+    "&",
+    "für",
+    "in",
+    "on",
+}
 
 _BEFORE_CUE = re.compile(
     r"(?:\btold|\btells|\btelling|\baccording to|\breported by|\bquoted by|\bcited by|\bspeaking to|\bspoke to|"
@@ -69,14 +124,16 @@ _BEFORE_CUE = re.compile(
     r"(?:(?:[A-Z][\w-]*|U\.S\.|U\.K\.|state|public|local|private|business|daily|weekly|online|independent|"
     r"pro-\w+)\s+){0,2}"
     r"(?:(?:newspaper|broadcaster|outlet|network|news agency|agency|magazine|daily|channel|station|TV|"
-    r"television|radio|wire service|website|news site|paper|tabloid|weekly|program|programme|show)\s+)?$")
+    r"television|radio|wire service|website|news site|paper|tabloid|weekly|program|programme|show)\s+)?$"
+)
 _AFTER_CUE = re.compile(
     r"^(?:[’']s?)?\s*(?:\([^)]{1,20}\)\s*)?(?:,\s*[^,]{1,60},\s*)?"
     r"(?:first |previously |earlier |also |later |exclusively )?"
     r"(?:has |had |have )?"
     r"(?:reported|reports|said|says|wrote|writes|quoted|cited|found|confirmed|learned|learnt|revealed|"
     r"obtained|reviewed|published|estimated|calculated|analy[sz]ed|broadcast|aired|cited|tallied|counted|"
-    r"report|reporting|was first to report|was the first)\b")
+    r"report|reporting|was first to report|was the first)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +146,12 @@ class Syndication:
     origin_from: str | None = None
 
     def to_record(self) -> dict:
-        return {"origin": self.origin, "contributors": list(self.contributors),
-                "attributions": list(self.attributions), "credit_lines": list(self.credit_lines)}
+        return {
+            "origin": self.origin,
+            "contributors": list(self.contributors),
+            "attributions": list(self.attributions),
+            "credit_lines": list(self.credit_lines),
+        }
 
 
 @dataclass
@@ -100,10 +161,20 @@ class _Found:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
-def find_syndication(body_text: str, outlets: OutletIndex, *, dateline: str | None = None,
-                     byline: str | None = None, provider: str | None = None) -> Syndication:
+def find_syndication(
+    body_text: str,
+    outlets: OutletIndex,
+    *,
+    dateline: str | None = None,
+    byline: str | None = None,
+    provider: str | None = None,
+) -> Syndication:
     found = _closing_credits(body_text, outlets)
-    wire = _wire_agency(body_text, outlets) or (dateline and _wire_agency(dateline, outlets))
+    wire, wire_span = _wire_agency(body_text, outlets)
+    if wire_span:
+        found.spans.append(wire_span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
+    elif dateline:
+        wire, _ = _wire_agency(dateline, outlets)
     ranked = sorted(found.origins, key=lambda o: o[0])
     origin, origin_from = (ranked[0][1], "credit-line") if ranked else (None, None)
     if origin is None and wire:
@@ -116,13 +187,22 @@ def find_syndication(body_text: str, outlets: OutletIndex, *, dateline: str | No
         origin, origin_from = outlets.canonical(provider), "provider"
 
     contributors = _unique(name for name, _ in found.contributors if name != origin)
-    lines = _unique([line for rank, name, line in ranked if name == origin]
-                    + [line for name, line in found.contributors if name in contributors])
+    lines = _unique(
+        [line for rank, name, line in ranked if name == origin]
+        + [line for name, line in found.contributors if name in contributors]
+    )
+    if origin_from == "dateline" and wire_span:
+        lines.append(body_text[wire_span[0] : wire_span[1]].strip())
     lines.sort(key=body_text.find)
     story = mask_spans(body_text, found.spans)
-    return Syndication(origin=origin, contributors=tuple(contributors),
-                       attributions=tuple(attributions(story, outlets)), credit_lines=tuple(lines),
-                       credit_spans=tuple(sorted(found.spans)), origin_from=origin_from)
+    return Syndication(
+        origin=origin,
+        contributors=tuple(contributors),
+        attributions=tuple(attributions(story, outlets)),
+        credit_lines=tuple(lines),
+        credit_spans=tuple(sorted(found.spans)),
+        origin_from=origin_from,
+    )
 
 
 def _closing_credits(body_text: str, outlets: OutletIndex) -> _Found:
@@ -130,7 +210,7 @@ def _closing_credits(body_text: str, outlets: OutletIndex) -> _Found:
     lines = _lines_with_offsets(body_text)
     closing = [entry for entry in lines if entry[2].strip()][-CLOSING_LINES:]
     # Walk up from the last line; the closing block ends at the first line that is not a credit.
-    for start, end, line in reversed(closing):
+    for start, _end, line in reversed(closing):
         text = line.strip()
         if len(text) > MAX_CREDIT_CHARS:
             break
@@ -182,8 +262,8 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
     """Outlets the story cites as sources, in order of first citation."""
     cited = []
     for match in outlets.pattern.finditer(story):
-        before = story[max(0, match.start() - 80):match.start()]
-        after = story[match.end():match.end() + 80]
+        before = story[max(0, match.start() - 80) : match.start()]
+        after = story[match.end() : match.end() + 80]
         if _BEFORE_CUE.search(before) or _AFTER_CUE.match(after):
             name = outlets.canonical(match.group(0))
             if name:
@@ -216,13 +296,14 @@ def syndication_tags(s: Syndication, outlets: OutletIndex) -> list[str]:
     return sorted(tag for tag in tags if tag.split(":")[-1])
 
 
-def _wire_agency(text: str, outlets: OutletIndex) -> str | None:
-    """The dateline opens the story, possibly under a headline line: look at the first three lines."""
-    for line in [line for line in text[:1500].splitlines() if line.strip()][:3]:
+def _wire_agency(text: str, outlets: OutletIndex) -> tuple[str | None, tuple[int, int] | None]:
+    """The dateline opens the story, possibly under a headline line: look at the first three lines.
+    Returns the agency and the dateline's span in `text`."""
+    for start, _, line in [entry for entry in _lines_with_offsets(text[:1500]) if entry[2].strip()][:3]:
         match = _WIRE_DATELINE.match(line)
         if match and outlets.canonical(match.group("agency")):
-            return outlets.canonical(match.group("agency"))
-    return None
+            return outlets.canonical(match.group("agency")), (start + match.start(), start + match.end())
+    return None, None
 
 
 def _outlets_in(text: str, outlets: OutletIndex) -> list[str]:
@@ -230,9 +311,9 @@ def _outlets_in(text: str, outlets: OutletIndex) -> list[str]:
 
 
 def _looks_like_title(text: str) -> bool:
-    """"Kyiv Herald", "The Daily Planet": capitalised words, short, no clause punctuation."""
+    """ "Kyiv Herald", "The Daily Planet": capitalised words, short, no clause punctuation."""
     words = text.removesuffix(".").split()
-    if not 1 <= len(words) <= 6 or any(ch in text for ch in ",;:!?\"“”"):
+    if not 1 <= len(words) <= 6 or any(ch in text for ch in ',;:!?"“”'):
         return False
     return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words)
 

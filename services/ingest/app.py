@@ -40,16 +40,28 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
     registry = registry or new_registry()
     metrics = IngestMetrics.create(registry)
     validators = compile_validators(("article-submission",))
-    publisher = ArticlePublisher(lambda: create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s)
-    intake = Intake(validator=validators["article-submission"], publisher=publisher, metrics=metrics,
-                    max_article_bytes=settings.max_article_bytes, default_provider=settings.default_provider)
+    publisher = ArticlePublisher(
+        lambda: create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s
+    )
+    intake = Intake(
+        validator=validators["article-submission"],
+        publisher=publisher,
+        metrics=metrics,
+        max_article_bytes=settings.max_article_bytes,
+        default_provider=settings.default_provider,
+    )
     readiness = _CachedCheck(lambda: broker_reachable(settings), ttl_s=2.0)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         background = await _start_background(settings, intake, metrics)
-        log.info("ingest_started", host=settings.ingest_host, port=settings.ingest_port,
-                 topic=settings.topic_raw, bootstrap=settings.bootstrap_servers)
+        log.info(
+            "ingest_started",
+            host=settings.ingest_host,
+            port=settings.ingest_port,
+            topic=settings.topic_raw,
+            bootstrap=settings.bootstrap_servers,
+        )
         try:
             yield
         finally:
@@ -61,17 +73,61 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             log.info("ingest_stopped")
 
     app = Starlette(
-        routes=routes(intake=intake, metrics=metrics, registry=registry,
-                      max_request_bytes=settings.max_request_bytes, kafka_ready=readiness.check),
+        routes=routes(
+            intake=intake,
+            metrics=metrics,
+            registry=registry,
+            max_request_bytes=settings.max_request_bytes,
+            kafka_ready=readiness.check,
+        ),
         lifespan=lifespan,
     )
     return IngestService(settings, app, intake, publisher, metrics, registry)
 
 
 async def _start_background(settings: Settings, intake: Intake, metrics: IngestMetrics) -> list[asyncio.Task]:
-    """Feed poller and drop folder run inside the ingest service when configured."""
+    """Feed poller and drop folder run inside the ingest service when configured.
+
+    A bad feed list fails start-up (the error names the entry and field) rather than polling nothing.
+    """
+    from services.ingest.dropfolder import DropFolder
+    from services.ingest.feeds import FeedPoller, FeedState, load_feeds
+
     tasks: list[asyncio.Task] = []
+    if settings.feeds_file:
+        feeds = load_feeds(settings.feeds_file, settings.feed_poll_interval_s)
+        poller = FeedPoller(
+            feeds,
+            intake=intake,
+            metrics=metrics,
+            state=FeedState.load(settings.feeds_state_file),
+            timeout_s=settings.feed_timeout_s,
+            backoff_max_s=settings.feed_backoff_max_s,
+            max_bytes=settings.max_request_bytes,
+        )
+        tasks.append(asyncio.create_task(poller.run(), name="newswire-feeds"))
+        log.info("feeds_started", feeds=[f.name for f in feeds])
+    if settings.drop_dir:
+        folder = DropFolder(
+            settings.drop_dir,
+            intake=intake,
+            metrics=metrics,
+            max_bytes=settings.max_request_bytes,
+            settle_s=settings.drop_settle_s,
+        )
+        folder.prepare()
+        tasks.append(
+            asyncio.create_task(folder.run(settings.drop_poll_interval_s), name="newswire-dropfolder")
+        )
+    for task in tasks:
+        task.add_done_callback(_report_stopped)
     return tasks
+
+
+def _report_stopped(task: asyncio.Task) -> None:
+    """The loops catch their own errors; a task ending on its own is a bug worth a loud log line."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background_task_died", task=task.get_name(), error=repr(task.exception()))
 
 
 class _CachedCheck:
@@ -92,8 +148,14 @@ class _CachedCheck:
 
 def serve(service: IngestService) -> None:
     settings = service.settings
-    config = uvicorn.Config(service.app, host=settings.ingest_host, port=settings.ingest_port,
-                            log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        service.app,
+        host=settings.ingest_host,
+        port=settings.ingest_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
     uvicorn.Server(config).run()  # handles SIGINT/SIGTERM: stops accepting, then runs the lifespan exit
 
 

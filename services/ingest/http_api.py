@@ -37,16 +37,24 @@ def error(status: int, code: str, message: str, **extra: object) -> Response:
     return OrjsonResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
-def routes(*, intake: Intake, metrics: IngestMetrics, registry: CollectorRegistry, max_request_bytes: int,
-           kafka_ready: Callable[[], Awaitable[bool]]) -> list[Route]:
+def routes(
+    *,
+    intake: Intake,
+    metrics: IngestMetrics,
+    registry: CollectorRegistry,
+    max_request_bytes: int,
+    kafka_ready: Callable[[], Awaitable[bool]],
+) -> list[Route]:
 
     def timed(route: str, endpoint: Endpoint) -> Endpoint:
         async def wrapper(request: Request) -> Response:
             started = time.perf_counter()
             response = await endpoint(request)
             metrics.request_duration.labels(request.method, route, str(response.status_code)).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
             return response
+
         return wrapper
 
     def rejected(exc: Rejected) -> Response:
@@ -67,7 +75,9 @@ def routes(*, intake: Intake, metrics: IngestMetrics, registry: CollectorRegistr
         except Rejected as exc:
             return rejected(exc)
         except KafkaUnavailable as exc:
-            log.warning("kafka_unavailable", reason=exc.reason, accepted=len(exc.accepted), failed=len(exc.failed))
+            log.warning(
+                "kafka_unavailable", reason=exc.reason, accepted=len(exc.accepted), failed=len(exc.failed)
+            )
             return error(503, "kafka_unavailable", exc.reason, accepted=exc.accepted, failed=exc.failed)
         log.info("articles_accepted", count=len(ids), ids=ids[:20])
         return OrjsonResponse({"accepted": ids, "count": len(ids)}, status_code=202)

@@ -15,9 +15,16 @@ from services.ingest.publisher import ArticlePublisher
 
 
 class Intake:
-    def __init__(self, *, validator: Validator, publisher: ArticlePublisher, metrics: IngestMetrics,
-                 max_article_bytes: int, default_provider: str = "",
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        *,
+        validator: Validator,
+        publisher: ArticlePublisher,
+        metrics: IngestMetrics,
+        max_article_bytes: int,
+        default_provider: str = "",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._validator = validator
         self._publisher = publisher
         self._metrics = metrics
@@ -31,14 +38,23 @@ class Intake:
         if not drafts:
             self._reject(source, 422, "no_articles", "the request holds no article", [], count=1)
         oversized = [
-            {"index": i, "field": "(article)",
-             "message": f"article is {size} bytes, over the limit of {self._max_article_bytes}"}
+            {
+                "index": i,
+                "field": "(article)",
+                "message": f"article is {size} bytes, over the limit of {self._max_article_bytes}",
+            }
             for i, draft in enumerate(drafts)
             if (size := len(dumps(draft))) > self._max_article_bytes
         ]
         if oversized:
-            self._reject(source, 413, "too_large", f"{len(oversized)} article(s) over the size limit",
-                         oversized, count=len(drafts))
+            self._reject(
+                source,
+                413,
+                "too_large",
+                f"{len(oversized)} article(s) over the size limit",
+                oversized,
+                count=len(drafts),
+            )
         problems = [
             {"index": i, "field": field, "message": message}
             for i, draft in enumerate(drafts)
@@ -46,11 +62,14 @@ class Intake:
         ]
         if problems:
             named = "; ".join(f"[{p['index']}] {p['field']}: {p['message']}" for p in problems[:5])
-            self._reject(source, 422, "invalid_article", f"schema violations: {named}", problems,
-                         count=len(drafts))
+            self._reject(
+                source, 422, "invalid_article", f"schema violations: {named}", problems, count=len(drafts)
+            )
         received_at = self._clock()
-        return [build_raw_article(d, received_at=received_at, default_provider=self._default_provider)
-                for d in drafts]
+        return [
+            build_raw_article(d, received_at=received_at, default_provider=self._default_provider)
+            for d in drafts
+        ]
 
     def submit(self, drafts: list[Any], source: str) -> list[str]:
         """Publish and return ids only once Kafka acknowledged every one (raises KafkaUnavailable)."""
@@ -61,7 +80,8 @@ class Intake:
             self._metrics.rejected.labels(source, "kafka_unavailable").inc(len(records))
             raise
 
-    def _reject(self, source: str, status: int, code: str, reason: str, problems: list[dict],
-                count: int) -> None:
+    def _reject(
+        self, source: str, status: int, code: str, reason: str, problems: list[dict], count: int
+    ) -> None:
         self._metrics.rejected.labels(source, code).inc(count)
         raise Rejected(status, code, reason, problems)

@@ -27,8 +27,9 @@ def content_type_for(name: str) -> str:
     return CONTENT_TYPES.get(Path(lowered).suffix, "text/plain; charset=utf-8")
 
 
-def publish_paths(settings: Settings, paths: list[str], *, url: str | None, content_type: str | None,
-                  provider: str | None) -> int:
+def publish_paths(
+    settings: Settings, paths: list[str], *, url: str | None, content_type: str | None, provider: str | None
+) -> int:
     base = url or f"http://{settings.ingest_host}:{settings.ingest_port}"
     params = {"provider": provider} if provider else {}
     failures = 0
@@ -37,7 +38,9 @@ def publish_paths(settings: Settings, paths: list[str], *, url: str | None, cont
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
             kind = content_type or content_type_for("stdin.txt" if path == "-" else path)
             try:
-                response = client.post("/v1/articles", content=data, headers={"Content-Type": kind}, params=params)
+                response = client.post(
+                    "/v1/articles", content=data, headers={"Content-Type": kind}, params=params
+                )
             except httpx.HTTPError as exc:
                 print(f"{path}: cannot reach {base}: {exc}", file=sys.stderr)
                 failures += 1

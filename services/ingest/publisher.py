@@ -17,8 +17,13 @@ from services.ingest.metrics import IngestMetrics
 class ArticlePublisher:
     """Thread-safe (kafka-python's producer is); the HTTP layer calls it from worker threads."""
 
-    def __init__(self, producer_factory: Callable[[], KafkaProducer], topic: str, metrics: IngestMetrics,
-                 timeout_s: float) -> None:
+    def __init__(
+        self,
+        producer_factory: Callable[[], KafkaProducer],
+        topic: str,
+        metrics: IngestMetrics,
+        timeout_s: float,
+    ) -> None:
         # Created on first use: kafka-python's constructor fails when no broker answers, and the service
         # must still start, answer /healthz, and say 503 until Kafka is back.
         self._producer_factory = producer_factory
@@ -63,8 +68,11 @@ class ArticlePublisher:
         if accepted:
             self._metrics.published.labels(source).inc(len(accepted))
         if failed:
-            raise KafkaUnavailable(f"Kafka did not acknowledge {len(failed)} of {len(records)} "
-                                   f"article(s): {reason}", accepted, failed)
+            raise KafkaUnavailable(
+                f"Kafka did not acknowledge {len(failed)} of {len(records)} article(s): {reason}",
+                accepted,
+                failed,
+            )
         return accepted
 
     def _ensure_producer(self) -> KafkaProducer:

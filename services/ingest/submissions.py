@@ -38,8 +38,11 @@ def drafts_from_body(content_type: str | None, body: bytes, query: Mapping[str, 
     kind = media_type(content_type)
     unknown = sorted(set(query) - set(QUERY_FIELDS))
     if unknown:
-        raise Rejected(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(unknown)}; "
-                       f"known: {', '.join(QUERY_FIELDS)}")
+        raise Rejected(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter(s): {', '.join(unknown)}; known: {', '.join(QUERY_FIELDS)}",
+        )
     if kind in JSON_TYPES:
         drafts = _json_drafts(body)
     elif kind in NDJSON_TYPES:
@@ -47,8 +50,11 @@ def drafts_from_body(content_type: str | None, body: bytes, query: Mapping[str, 
     elif kind in FORMAT_TYPES:
         drafts = _format_drafts(kind, body)
     else:
-        raise Rejected(415, "unsupported_media_type",
-                       f"content type {kind or '(none)'!r} is not supported; use one of: {', '.join(SUPPORTED)}")
+        raise Rejected(
+            415,
+            "unsupported_media_type",
+            f"content type {kind or '(none)'!r} is not supported; use one of: {', '.join(SUPPORTED)}",
+        )
     overrides = {k: v for k, v in query.items() if v}
     return [d | overrides if isinstance(d, dict) else d for d in drafts]
 
@@ -62,8 +68,12 @@ def _json_drafts(body: bytes) -> list[Any]:
         return value
     if isinstance(value, dict):
         return [value]
-    raise Rejected(422, "invalid_article", "the body must be one article object or an array of them",
-                   [{"index": 0, "field": "(body)", "message": f"must be object or array, got {type(value).__name__}"}])
+    raise Rejected(
+        422,
+        "invalid_article",
+        "the body must be one article object or an array of them",
+        [{"index": 0, "field": "(body)", "message": f"must be object or array, got {type(value).__name__}"}],
+    )
 
 
 def _ndjson_drafts(body: bytes) -> list[Any]:
@@ -74,8 +84,9 @@ def _ndjson_drafts(body: bytes) -> list[Any]:
         try:
             drafts.append(loads(line))
         except RecordError as exc:
-            raise Rejected(400, "invalid_json", f"line {number}: {exc.reason}",
-                           [{"line": number, "message": exc.reason}]) from None
+            raise Rejected(
+                400, "invalid_json", f"line {number}: {exc.reason}", [{"line": number, "message": exc.reason}]
+            ) from None
     return drafts
 
 
@@ -86,5 +97,9 @@ def _format_drafts(kind: str, body: bytes) -> list[Any]:
     except FormatError as exc:
         field = getattr(exc, "field", None)
         status = 422 if field else 400
-        raise Rejected(status, "invalid_format", exc.reason,
-                       [{"index": 0, "field": field or "(body)", "message": exc.reason}]) from None
+        raise Rejected(
+            status,
+            "invalid_format",
+            exc.reason,
+            [{"index": 0, "field": field or "(body)", "message": exc.reason}],
+        ) from None

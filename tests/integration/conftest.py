@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -84,28 +85,39 @@ def stack_factory(kafka_bootstrap: str, tmp_path) -> Iterator[Callable[..., Stac
             stop_process(process)
 
 
-def start_service(stack: Stack, verb: str, ready_url: str, log_path, timeout_s: float = 120,
-                  **env_overrides: str) -> subprocess.Popen[bytes]:
+def start_service(
+    stack: Stack, verb: str, ready_url: str, log_path, timeout_s: float = 120, **env_overrides: str
+) -> subprocess.Popen[bytes]:
     """Run `newswire <verb>` as its own process, as in production, and wait until it says it is ready."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env |= stack.env | env_overrides | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    log = open(log_path, "ab")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "-m", "services.cli", verb], cwd=REPO, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", verb],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     stack.processes.append(process)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"newswire {verb} exited with {process.returncode}:\n"
-                                 + open(log_path, encoding="utf-8", errors="replace").read()[-4000:])
+            raise AssertionError(
+                f"newswire {verb} exited with {process.returncode}:\n"
+                + Path(log_path).read_text(encoding="utf-8", errors="replace")[-4000:]
+            )
         try:
-            if httpx.get(ready_url, timeout=1).status_code == 200:
-                return process
+            with httpx.Client(timeout=1) as client:
+                if client.get(ready_url).status_code == 200:
+                    return process
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"newswire {verb} not ready at {ready_url} after {timeout_s}s:\n"
-                         + open(log_path, encoding="utf-8", errors="replace").read()[-4000:])
+    raise AssertionError(
+        f"newswire {verb} not ready at {ready_url} after {timeout_s}s:\n"
+        + Path(log_path).read_text(encoding="utf-8", errors="replace")[-4000:]
+    )
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 20) -> int:
@@ -123,6 +135,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 20) -> int
 def ingest_factory(tmp_path) -> Callable[..., subprocess.Popen[bytes]]:
     def start(stack: Stack, **env: str) -> subprocess.Popen[bytes]:
         return start_service(stack, "ingest", f"{stack.ingest_url}/healthz", tmp_path / "ingest.log", **env)
+
     return start
 
 
@@ -134,16 +147,25 @@ def enrich_factory(tmp_path) -> Callable[..., subprocess.Popen[bytes]]:
         nonlocal count
         count += 1
         port = port or stack.settings.enrich_port
-        return start_service(stack, "enrich", f"http://127.0.0.1:{port}/readyz",
-                             tmp_path / f"enrich-{count}.log", NEWSWIRE_ENRICH_PORT=str(port), **env)
+        return start_service(
+            stack,
+            "enrich",
+            f"http://127.0.0.1:{port}/readyz",
+            tmp_path / f"enrich-{count}.log",
+            NEWSWIRE_ENRICH_PORT=str(port),
+            **env,
+        )
+
     return start
 
 
-def read_topic(settings: Settings, topic: str, *, until: Callable[[list[Any]], bool],
-               timeout_s: float = 60) -> list[dict[str, Any]]:
+def read_topic(
+    settings: Settings, topic: str, *, until: Callable[[list[Any]], bool], timeout_s: float = 60
+) -> list[dict[str, Any]]:
     """Every record of `topic` from the beginning (key, value, partition, offset), until `until(values)`."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False,
-                             fetch_max_wait_ms=10)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
@@ -154,12 +176,15 @@ def read_topic(settings: Settings, topic: str, *, until: Callable[[list[Any]], b
         while time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=200).values():
                 for r in records:
-                    seen.append({"key": r.key, "value": loads(r.value), "partition": r.partition,
-                                 "offset": r.offset})
+                    seen.append(
+                        {"key": r.key, "value": loads(r.value), "partition": r.partition, "offset": r.offset}
+                    )
             if until([s["value"] for s in seen]):
                 return seen
-        raise AssertionError(f"timed out after {timeout_s}s reading {topic}; saw {len(seen)} record(s): "
-                             f"{[s['value'] for s in seen][:5]}")
+        raise AssertionError(
+            f"timed out after {timeout_s}s reading {topic}; saw {len(seen)} record(s): "
+            f"{[s['value'] for s in seen][:5]}"
+        )
     finally:
         consumer.close()
 
@@ -183,4 +208,3 @@ def scrape(url: str) -> dict[str, float]:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return samples
-

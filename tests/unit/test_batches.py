@@ -25,13 +25,27 @@ class FakeEnricher:
             if "BOOM" in raw["body_text"]:
                 out.append(RuntimeError("model exploded"))
                 continue
-            out.append({**raw, "entities": [{"name": "Paris", "type": "GPE", "mentions": 1, "spans": [[0, 5]],
-                                             "salience": 1.0}],
-                        "syndication": {"origin": "Reuters", "contributors": [], "attributions": [],
-                                        "credit_lines": ["From Reuters"]},
-                        "tags": ["syndicated", "origin:reuters"],
-                        "enrichment": {"pipeline_version": "t", "ner_model": "fake", "enriched_at": "2026-11-25T00:00:00Z",
-                                       "processing_ms": 1.0}})
+            out.append(
+                {
+                    **raw,
+                    "entities": [
+                        {"name": "Paris", "type": "GPE", "mentions": 1, "spans": [[0, 5]], "salience": 1.0}
+                    ],
+                    "syndication": {
+                        "origin": "Reuters",
+                        "contributors": [],
+                        "attributions": [],
+                        "credit_lines": ["From Reuters"],
+                    },
+                    "tags": ["syndicated", "origin:reuters"],
+                    "enrichment": {
+                        "pipeline_version": "t",
+                        "ner_model": "fake",
+                        "enriched_at": "2026-11-25T00:00:00Z",
+                        "processing_ms": 1.0,
+                    },
+                }
+            )
         return out
 
 
@@ -57,20 +71,34 @@ def raw(body: str) -> bytes:
 def processor(enriched: Sink, dlq: Sink) -> tuple[BatchProcessor, EnrichMetrics]:
     validators = compile_validators()
     metrics = EnrichMetrics.create(CollectorRegistry())
-    return BatchProcessor(enricher=FakeEnricher(), raw_validator=validators["raw-article"],
-                          enriched_validator=validators["enriched-article"], metrics=metrics,
-                          send_enriched=enriched, send_dead_letter=dlq, max_message_bytes=10_000,
-                          clock=lambda: WHEN), metrics
+    return BatchProcessor(
+        enricher=FakeEnricher(),
+        raw_validator=validators["raw-article"],
+        enriched_validator=validators["enriched-article"],
+        metrics=metrics,
+        send_enriched=enriched,
+        send_dead_letter=dlq,
+        max_message_bytes=10_000,
+        clock=lambda: WHEN,
+    ), metrics
 
 
 async def test_every_message_ends_enriched_or_dead_lettered():
     enriched, dlq = Sink(), Sink()
     proc, metrics = processor(enriched, dlq)
-    await proc.process([message(raw("Paris is calm."), 0), message(b"{nope", 1), message(raw("BOOM"), 2),
-                        message(raw("Paris again."), 3)])
+    await proc.process(
+        [
+            message(raw("Paris is calm."), 0),
+            message(b"{nope", 1),
+            message(raw("BOOM"), 2),
+            message(raw("Paris again."), 3),
+        ]
+    )
     assert [v["body_text"] for _, v in enriched.sent] == ["Paris is calm.", "Paris again."]
     assert sorted((v["stage"], v["error_type"], v["source"]["offset"]) for _, v in dlq.sent) == [
-        ("consume", "not_json", 1), ("process", "enrichment_failed", 2)]
+        ("consume", "not_json", 1),
+        ("process", "enrichment_failed", 2),
+    ]
     assert "model exploded" in next(v["reason"] for _, v in dlq.sent if v["stage"] == "process")
     assert metrics.enriched._value.get() == 2
     assert metrics.dead_lettered.labels("consume", "not_json")._value.get() == 1

@@ -11,28 +11,45 @@ def test_defaults_work_on_one_machine():
 
 
 def test_values_are_read_with_the_prefix_and_typed():
-    settings = Settings.from_env({"NEWSWIRE_KAFKA_BOOTSTRAP": "k1:9092, k2:9093", "NEWSWIRE_TOPIC_PARTITIONS": "12",
-                                  "NEWSWIRE_SESSION_TIMEOUT_S": "2.5", "OTHER": "ignored"})
+    settings = Settings.from_env(
+        {
+            "NEWSWIRE_KAFKA_BOOTSTRAP": "k1:9092, k2:9093",
+            "NEWSWIRE_TOPIC_PARTITIONS": "12",
+            "NEWSWIRE_SESSION_TIMEOUT_S": "2.5",
+            "OTHER": "ignored",
+        }
+    )
     assert settings.bootstrap_servers == ["k1:9092", "k2:9093"]
     assert settings.topic_partitions == 12 and settings.session_timeout_s == 2.5
     assert not settings.uses_embedded_broker
 
 
-@pytest.mark.parametrize(("env", "names"), [
-    ({"NEWSWIRE_TOPIC_PARTITIONS": "many"}, "NEWSWIRE_TOPIC_PARTITIONS"),
-    ({"NEWSWIRE_TOPIC_PARTITONS": "3"}, "NEWSWIRE_TOPIC_PARTITONS"),
-    ({"NEWSWIRE_INGEST_PORT": "70000"}, "NEWSWIRE_INGEST_PORT"),
-    ({"NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "NEWSWIRE_KAFKA_SASL_USERNAME"),
-    ({"NEWSWIRE_MAX_ARTICLE_BYTES": "20", "NEWSWIRE_MAX_REQUEST_BYTES": "10"}, "NEWSWIRE_MAX_ARTICLE_BYTES"),
-])
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"NEWSWIRE_TOPIC_PARTITIONS": "many"}, "NEWSWIRE_TOPIC_PARTITIONS"),
+        ({"NEWSWIRE_TOPIC_PARTITONS": "3"}, "NEWSWIRE_TOPIC_PARTITONS"),
+        ({"NEWSWIRE_INGEST_PORT": "70000"}, "NEWSWIRE_INGEST_PORT"),
+        ({"NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "NEWSWIRE_KAFKA_SASL_USERNAME"),
+        (
+            {"NEWSWIRE_MAX_ARTICLE_BYTES": "20", "NEWSWIRE_MAX_REQUEST_BYTES": "10"},
+            "NEWSWIRE_MAX_ARTICLE_BYTES",
+        ),
+    ],
+)
 def test_bad_values_name_the_variable(env, names):
     with pytest.raises(SettingsError, match=names):
         Settings.from_env(env)
 
 
 def test_secrets_are_hidden_when_printed():
-    settings = Settings.from_env({"NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-                                  "NEWSWIRE_KAFKA_SASL_USERNAME": "desk", "NEWSWIRE_KAFKA_SASL_PASSWORD": "hunter2"})
+    settings = Settings.from_env(
+        {
+            "NEWSWIRE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "NEWSWIRE_KAFKA_SASL_USERNAME": "desk",
+            "NEWSWIRE_KAFKA_SASL_PASSWORD": "hunter2",
+        }
+    )
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.public_view())
     assert settings.kafka_sasl_password == "hunter2"
