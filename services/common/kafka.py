@@ -55,6 +55,9 @@ def create_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         "max_request_size": max(1_048_576, settings.max_article_bytes * 2 + 65_536),
         "request_timeout_ms": int(settings.publish_timeout_s * 1000),
         "max_block_ms": int(settings.publish_timeout_s * 1000),
+        # Connecting to an unreachable cluster must fail within the publish timeout (default 30 s): the
+        # HTTP client is waiting, and the answer it needs is a prompt 503.
+        "bootstrap_timeout_ms": int(settings.publish_timeout_s * 1000),
     }
     return KafkaProducer(**(options | overrides))
 
@@ -83,7 +86,11 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> l
 def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
     """A real Kafka round trip (metadata), not just a TCP connect."""
     try:
-        admin = KafkaAdminClient(**client_options(settings), request_timeout_ms=int(timeout_s * 1000))
+        admin = KafkaAdminClient(
+            **client_options(settings),
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(timeout_s * 1000),
+        )
     except Exception:
         return False
     try:

@@ -41,6 +41,7 @@ _XML_ROOTS = {
     "rss": "rss",
     "feed": "atom",
     "RDF": "rss",
+    "html": "html",  # XHTML pages that open with an XML declaration
 }
 
 
@@ -48,6 +49,7 @@ def detect_format(content_type: str | None, data: bytes, filename: str | None = 
     kind = (content_type or "").split(";", 1)[0].strip().lower()
     if kind in _CONTENT_TYPES:
         return _CONTENT_TYPES[kind]
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark must not hide "<?xml" or "{"
     name = (filename or "").lower()
     if name.endswith((".ninjs.json", ".ninjs")):
         return "ninjs"
@@ -77,9 +79,9 @@ def _looks_like_ninjs(data: bytes) -> bool:
 
 
 def _xml_format(data: bytes) -> str:
-    from services.ingest.formats.safe_xml import root_name
+    from services.ingest.formats.safe_xml import check_prolog
 
-    root = root_name(data)
+    root = check_prolog(data)
     if root not in _XML_ROOTS:
         raise FormatError("xml", f"root element <{root}> is not NewsML-G2, NITF, RSS or Atom")
     return _XML_ROOTS[root]

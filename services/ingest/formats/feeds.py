@@ -49,7 +49,9 @@ def _entry_draft(entry: Any, provider: str, feed_language: str) -> dict:
         "provider": provider,
     }
     draft = {name: value for name, value in fields.items() if value}
-    when = entry.get("updated_parsed") or entry.get("published_parsed")
+    # `in` first: feedparser's get("updated_parsed") falls back to published_parsed with a DeprecationWarning.
+    when = entry.get("updated_parsed") if "updated_parsed" in entry else None
+    when = when or entry.get("published_parsed")
     if when:
         draft["versioncreated"] = from_struct_time(when)
     bodies = [*entry.get("content", []), entry.get("summary_detail")]

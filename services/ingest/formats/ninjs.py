@@ -86,10 +86,15 @@ def _pick(values: Any, role: str) -> str:
 def _bylines(values: Any) -> str:
     if not isinstance(values, list):
         return ""
-    names = [
-        _string(v) or _name(v) or (_string(v.get("byline")) if isinstance(v, dict) else "") for v in values
-    ]
+    names = [_string(v) or _name(v) or _byline_entry(v) for v in values]
     return "; ".join(name for name in names if name)
+
+
+def _byline_entry(value: Any) -> str:
+    # {"byline": ...}, or AP's ninjs-based feeds: {"by": "By JANE DOE", "title": "Associated Press"}
+    if not isinstance(value, dict):
+        return ""
+    return _string(value.get("byline")) or _string(value.get("by"))
 
 
 def _located(value: Any) -> str:
