@@ -34,10 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     tail.add_argument("--max", type=int, default=0, help="stop after this many records (0: never)")
     tail.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds (0: never)")
 
-    evaluate = verbs.add_parser("eval", help="score entities and syndication on the evaluation corpus")
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    verbs.add_parser("topics", help="create the raw, enriched and dead-letter topics if they do not exist")
 
-    args = parser.parse_args(argv)
+    verbs.add_parser("eval", help="score entities and syndication on the evaluation corpus (--help)")
+
+    # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.verb != "eval":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     try:
         return _run(args)
     except NewswireError as exc:
@@ -86,10 +91,17 @@ def _run(args: argparse.Namespace) -> int:
             limit=args.max,
             idle_timeout_s=args.timeout,
         )
+    if args.verb == "topics":
+        from services.common.kafka import ensure_topics, topics_of
+
+        created = ensure_topics(settings)
+        for name in topics_of(settings):
+            print(f"{name}: {'created' if name in created else 'exists'}")
+        return 0
     if args.verb == "eval":
         from services.enrich.evaluation import main as eval_main
 
-        return eval_main(args.rest)
+        return eval_main(settings, args.rest)
     raise AssertionError(args.verb)
 
 

@@ -127,14 +127,15 @@ def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
 def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
     """One entry per real-world entity, most salient first. Pure: reads the doc, loads nothing."""
     groups: dict[str, _Group] = {}
+    text = doc.text  # rebuilt from the tokens on every access: read it once
     for ent in doc.ents:
         if ent.label_ not in ENTITY_TYPES:
             continue
-        cleaned = _clean(doc.text, ent.start_char, ent.end_char)
+        cleaned = _clean(text, ent.start_char, ent.end_char)
         if cleaned is None:
             continue
         start, end = cleaned
-        surface = doc.text[start:end]
+        surface = text[start:end]
         canonical = ent.ent_id_ or None
         key = (canonical or surface).casefold()
         group = groups.setdefault(key, _Group())
@@ -144,8 +145,8 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
         group.canonical = group.canonical or canonical
 
     merged_surnames = _merge_short_person_names(groups)
-    _add_untagged_mentions(doc.text, groups)
-    return _rank(groups, merged_surnames, len(doc.text), headline)
+    _add_untagged_mentions(text, groups)
+    return _rank(groups, merged_surnames, len(text), headline)
 
 
 def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:

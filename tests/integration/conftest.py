@@ -19,6 +19,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.common.broker import EmbeddedBroker, free_port
+from services.common.exceptions import RecordError
 from services.common.kafka import ensure_topics
 from services.common.serialization import loads
 from services.common.settings import Settings
@@ -208,3 +209,59 @@ def scrape(url: str) -> dict[str, float]:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return samples
+
+
+def read_all(settings: Settings, topic: str, timeout_s: float = 20) -> list[dict[str, Any]]:
+    """Every record of `topic` up to its end offsets now: what is on the topic, not "at least N"."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=10
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read {topic} up to {ends} within {timeout_s}s")
+            for records in consumer.poll(timeout_ms=200).values():
+                seen.extend(
+                    {"key": r.key, "value": loads(r.value), "partition": r.partition, "offset": r.offset}
+                    for r in records
+                    if r.offset < ends[TopicPartition(r.topic, r.partition)]
+                )
+        return sorted(seen, key=lambda s: (s["partition"], s["offset"]))
+    finally:
+        consumer.close()
+
+
+def wait_until(
+    condition: Callable[[], Any], *, timeout_s: float = 30, what: str | Callable[[], str] = "the condition"
+) -> Any:
+    """Poll `condition` until it returns something truthy (and return that), or fail naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout_s}s waiting for {what() if callable(what) else what}"
+            )
+        time.sleep(0.1)
+
+
+def log_events(path, event: str | None = None) -> list[dict[str, Any]]:
+    """The JSON log lines of a service (its log file also holds plain stderr lines: skipped)."""
+    events = []
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                record = loads(line)
+            except RecordError:
+                continue
+            if event is None or record.get("event") == event:
+                events.append(record)
+    return events

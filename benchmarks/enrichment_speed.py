@@ -1,0 +1,107 @@
+"""Enrichment speed on one core: raw spaCy NER against newswire's full enrichment, in one run.
+
+    ./dev bench                                   (all benchmarks)
+    .venv/bin/python benchmarks/enrichment_speed.py --articles 200 --rounds 3
+
+Articles of ~750 words are built from the evaluation corpus (team-written wire copy, credit lines kept at
+the end of each piece). Both sides process the same texts through `nlp.pipe` with the same batch size;
+rounds alternate raw / full so a noisy neighbour slows both. The figure to watch is the ratio of medians
+(issue 3: full enrichment >= 0.8x raw NER), not the absolute rates, which depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: thinc/numpy would otherwise spread matrix work over every core and blur "per core".
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import spacy  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.common.records import build_raw_article, utc_now  # noqa: E402
+from services.common.settings import Settings  # noqa: E402
+from services.enrich.entities import UNUSED_COMPONENTS  # noqa: E402
+from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
+from services.enrich.pipeline import build_enricher  # noqa: E402
+
+TARGET_WORDS = 750
+
+
+def long_articles(count: int, words: int = TARGET_WORDS) -> list[str]:
+    """Stories of ~`words` words: corpus bodies joined in turn, each piece keeping its closing lines."""
+    bodies = [a["body_text"] for a in load_corpus(DEFAULT_CORPUS)]
+    articles, i = [], 0
+    while len(articles) < count:
+        parts, length = [], 0
+        while length < words:
+            body = bodies[i % len(bodies)]
+            parts.append(body)
+            length += len(body.split())
+            i += 1
+        articles.append("\n".join(parts))
+    return articles
+
+
+def rate(run, items: list) -> float:
+    started = time.perf_counter()
+    run(items)
+    return len(items) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args()
+
+    settings = Settings.from_env()
+    texts = long_articles(args.articles)
+    records = [build_raw_article({"body_text": t}, received_at=utc_now()) for t in texts]
+    mean_words = statistics.mean(len(t.split()) for t in texts)
+
+    raw_nlp = spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS))
+    enricher = build_enricher(settings.ner_model, settings.outlets_path, batch_size=args.batch_size)
+
+    def raw(items: list[str]) -> None:
+        for doc in raw_nlp.pipe(items, batch_size=args.batch_size):
+            _ = doc.ents
+
+    def full(items: list[dict]) -> None:
+        for start in range(0, len(items), args.batch_size):
+            enricher.enrich(items[start : start + args.batch_size])
+
+    raw(texts[:8])  # warm-up: first calls allocate
+    full(records[:8])
+    raw_rates, full_rates = [], []
+    for _ in range(args.rounds):
+        raw_rates.append(rate(raw, texts))
+        full_rates.append(rate(full, records))
+
+    raw_median, full_median = statistics.median(raw_rates), statistics.median(full_rates)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"enrichment speed: {len(texts)} articles of ~{mean_words:.0f} words, model {settings.ner_model},")
+    print(f"  one core, batch size {args.batch_size}, {args.rounds} alternating rounds (median)")
+    print(f"  raw spaCy NER      {raw_median:8.1f} articles/s   rounds: {_fmt(raw_rates)}")
+    print(f"  full enrichment    {full_median:8.1f} articles/s   rounds: {_fmt(full_rates)}")
+    print(f"  ratio full / raw   {full_median / raw_median:8.2f}x        (target >= 0.80x)")
+    print(f"  peak RSS           {peak_mib:8.0f} MiB")
+    return 0
+
+
+def _fmt(rates: list[float]) -> str:
+    return ", ".join(f"{r:.1f}" for r in rates)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
