@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from services.enrich.outlets import OutletIndex
+from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
 
 ENTITY_TYPES = (
     "PERSON",
@@ -63,6 +64,37 @@ _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")
 _EDGE_CHARS = " \t\n\"'“”‘’«»()[]{},.;:!?—–-"
 _ABBREVIATION = re.compile(r"(?:^|[\s.])[A-Z]\.$")
+# Titles before a name: the mention is the person, without the title ("Taoiseach Micheál Martin").
+_TITLE = re.compile(
+    r"^(?:President|Vice President|Prime Minister|Chancellor|Taoiseach|Premier|Prince|Princess|King|Queen|"
+    r"Senator|Sen\.|Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.|"
+    r"General|Gen\.|Judge|Justice)\s+(?=[A-Z])"
+)
+# Department words the model tags alone from "Secretary of State", "Interior Ministry" and the like:
+# never an entity of their own.
+DEPARTMENT_WORDS = frozenset(
+    [
+        "State",
+        "Defense",
+        "Defence",
+        "Interior",
+        "Treasury",
+        "Justice",
+        "Commerce",
+        "Energy",
+        "Foreign",
+        "Home",
+        "Labor",
+        "Labour",
+        "Health",
+        "Education",
+        "Agriculture",
+        "Transportation",
+        "Finance",
+    ]
+)
+_ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
 
@@ -121,6 +153,7 @@ def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
             for form in outlet.ruler_forms
         ]
     )
+    nlp.add_pipe(PLACE_TYPES_COMPONENT, after="ner")
     return nlp
 
 
@@ -135,16 +168,21 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
         if cleaned is None:
             continue
         start, end = cleaned
+        label = ent.label_
+        title = _TITLE.match(text[start:end]) if label in ("PERSON", "ORG") else None
+        if title and len(text[start + title.end() : end].split()) >= 2:
+            start, label = start + title.end(), "PERSON"
         surface = text[start:end]
         canonical = ent.ent_id_ or None
         key = (canonical or surface).casefold()
         group = groups.setdefault(key, _Group())
         group.forms[surface] += 1
-        group.votes[ent.label_] += 1
+        group.votes[label] += 1
         group.spans.add((start, end))
         group.canonical = group.canonical or canonical
 
     merged_surnames = _merge_short_person_names(groups)
+    _merge_short_org_names(groups)
     _add_untagged_mentions(text, groups)
     return _rank(groups, merged_surnames, len(text), headline)
 
@@ -195,6 +233,32 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
         del groups[key]
         took_in.add(owners[0])
     return took_in
+
+
+def _merge_short_org_names(groups: dict[str, _Group]) -> None:
+    """Fold an acronym into the one name it abbreviates ("EU" -> "European Union") and a last word into
+    the one organisation it ends ("Commission" -> "European Commission"); drop lone department words."""
+    long_names = {k: g for k, g in groups.items() if len(g.name.split()) >= 2 and not g.votes["PERSON"]}
+    for key, group in list(groups.items()):
+        if key in long_names or group.votes["PERSON"] or " " in group.name:
+            continue
+        short = group.name
+        if _ACRONYM.match(short):
+            letters = short.replace(".", "")
+            owners = [k for k, g in long_names.items() if _initials(g.name) == letters]
+        else:
+            owners = [k for k, g in long_names.items() if g.votes["ORG"] and g.name.split()[-1] == short]
+        if len(owners) == 1:
+            owner = groups[owners[0]]
+            owner.spans |= group.spans
+            owner.forms.update({f: 0 for f in group.forms})
+            del groups[key]
+        elif short in DEPARTMENT_WORDS and not group.canonical:
+            del groups[key]
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.replace("-", " ").split() if w.casefold() not in _ACRONYM_SKIP)
 
 
 def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
