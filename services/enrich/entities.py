@@ -70,6 +70,12 @@ _TITLE = re.compile(
     r"Senator|Sen\.|Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.|"
     r"General|Gen\.|Judge|Justice)\s+(?=[A-Z])"
 )
+# Titles only people carry: an ORG mention opening with one is a mislabelled person ("Taoiseach Micheál
+# Martin"). "General", "King", "Queen" also open organisation names (General Motors, King's College).
+_PERSON_TITLE = re.compile(
+    r"^(?:President|Vice President|Prime Minister|Chancellor|Taoiseach|Premier|Senator|Sen\.|"
+    r"Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.)\s+(?=[A-Z])"
+)
 # Department words the model tags alone from "Secretary of State", "Interior Ministry" and the like:
 # never an entity of their own.
 DEPARTMENT_WORDS = frozenset(
@@ -169,7 +175,7 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
             continue
         start, end = cleaned
         label = ent.label_
-        title = _TITLE.match(text[start:end]) if label in ("PERSON", "ORG") else None
+        title = _TITLE.match(text[start:end]) if label == "PERSON" else _PERSON_TITLE.match(text[start:end])
         if title and len(text[start + title.end() : end].split()) >= 2:
             start, label = start + title.end(), "PERSON"
         surface = text[start:end]

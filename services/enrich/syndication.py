@@ -115,7 +115,8 @@ _SMALL_WORDS = {
 }
 
 _BEFORE_CUE = re.compile(
-    r"(?:\btold|\btells|\btelling|\baccording to|\breported by|\bquoted by|\bcited by|\bspeaking to|\bspoke to|"
+    # The cue may open a sentence ("According to Reuters, ..."): its words match in any case.
+    r"(?i:\btold|\btells|\btelling|\baccording to|\breported by|\bquoted by|\bcited by|\bspeaking to|\bspoke to|"
     r"\bspoke with|\binterview with|\binterviewed by|\ba statement to|\breported|\breports|\bwrote in|\bwriting in|"
     r"\bpublished by|\bobtained by|\bseen by|\breviewed by|\bconfirmed to|\bpolled by|\bsurveyed by|"
     r"\bcalculations by|\banalysis by|\btally by|\bcompiled by|\bdata from|\bsaid to|\bsaid on|\bappearing on|"
@@ -237,6 +238,10 @@ def _read_credit(text: str, line: str, outlets: OutletIndex, found: _Found) -> b
                 matched_any = True
                 break
             who = match.group("who").strip()
+            if part[:5].lower() in ("from ", "with ") and not (
+                outlets.canonical(who.removesuffix(".")) or _looks_like_title(who)
+            ):
+                continue  # "From the start, CNN said ..." closing a story is a sentence, not a credit
             names = _outlets_in(who, outlets)
             if family in ("origin", "distributor"):
                 if not names and _looks_like_title(who):

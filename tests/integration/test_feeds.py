@@ -287,9 +287,13 @@ def test_failing_feed_backs_off_then_recovers(failure, stack_factory, ingest_fac
     failed = wait_until(
         lambda: len(feed_server.seen()) >= 4 and feed_server.seen(), what="four failing polls"
     )
+    # The poller's own delays, interval * 2^n up to a quarter off for jitter: 0.375-0.5, 0.75-1, 1.5-2 s.
+    delays = [b["retry_in_s"] for b in log_events(tmp_path / "ingest.log", "feed_backoff")[:3]]
+    assert delays == sorted(delays) and delays[0] > interval and delays[-1] > 3 * interval, delays
+    # ...and the server saw them: each gap at least the announced delay (plus the timeout when slow).
     gaps = [b.at - a.at for a, b in pairwise(failed[:4])]
-    # interval * 2^n (up to a quarter off for jitter): 0.375-0.5, 0.75-1, 1.5-2 s (+ the timeout if slow).
-    assert gaps == sorted(gaps) and gaps[0] > interval and gaps[-1] > 1.5 * gaps[0], gaps
+    assert all(gap >= delay - 0.01 for gap, delay in zip(gaps, delays, strict=True)), (gaps, delays)
+    assert gaps[-1] > gaps[0] > interval, gaps
     assert polls(stack, "error") >= 3 and polls(stack, "ok") == 0
     assert metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=FEED) == 0
     assert raw_values(stack) == []
@@ -299,20 +303,23 @@ def test_failing_feed_backs_off_then_recovers(failure, stack_factory, ingest_fac
     else:
         assert reasons and all("0.5s" in r or "Timeout" in r for r in reasons), reasons
     backoffs = log_events(tmp_path / "ingest.log", "feed_backoff")
-    assert [b["failures"] for b in backoffs[:3]] == [1, 2, 3]
+    assert [b["failures"] for b in backoffs[:3]] == [1, 2, 3] and {b["feed"] for b in backoffs} == {FEED}
 
     feed_server.mode = "ok"
     mark = len(feed_server.seen())
     raw = wait_raw(stack, 3, timeout_s=15)
     assert {r["guid"] for r in raw} == RSS_GUIDS
-    # The back-off is reset: polls are again one interval apart.
+    # The back-off is reset: no more back-off, polls one interval apart again (after the first success,
+    # which also connected the producer to Kafka).
     recovered = wait_until(
-        lambda: len(feed_server.seen()) >= mark + 4 and feed_server.seen()[mark:],
+        lambda: len(feed_server.seen()) >= mark + 5 and feed_server.seen()[mark:],
         what="polls after the recovery",
     )
-    later_gaps = [b.at - a.at for a, b in pairwise(recovered[:4])]
+    later_gaps = [b.at - a.at for a, b in pairwise(recovered[1:5])]
     assert all(s.status == 200 for s in recovered)
     assert max(later_gaps) < gaps[-1] and max(later_gaps) < 4 * interval, (later_gaps, gaps)
+    failures = sum(s.status != 200 for s in feed_server.seen())
+    assert len(log_events(tmp_path / "ingest.log", "feed_backoff")) == failures
     assert polls(stack, "ok") >= 3 and items(stack, "new") == 3 and items(stack, "unchanged") >= 3
     assert metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=FEED) > 0
     assert len(raw_values(stack)) == 3

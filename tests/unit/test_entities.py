@@ -1,0 +1,410 @@
+"""Named entities: the rules in entities.py and places.py, end to end through the enricher where the small
+model's decision is stable, and on hand-built docs (doc.ents set by hand) where it would not be."""
+
+import pytest
+import spacy
+
+from services.common.records import build_raw_article, utc_now
+from services.common.settings import Settings
+from services.enrich.entities import ENTITY_TYPES, entities_from_doc
+from services.enrich.pipeline import build_enricher
+from services.enrich.places import COMPONENT, gazetteer, place_types
+
+NUMERIC_TYPES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+
+
+@pytest.fixture(scope="module")
+def enricher():
+    return build_enricher(Settings.from_env({}).ner_model)
+
+
+@pytest.fixture(scope="module")
+def blank():
+    return spacy.blank("en")
+
+
+def enrich(enricher, body: str, headline: str | None = None) -> dict:
+    draft = {"body_text": body, "headline": headline}
+    (record,) = enricher.enrich([build_raw_article(draft, received_at=utc_now())])
+    return record
+
+
+def by_name(record: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in record["entities"]}
+
+
+def hand_doc(nlp, text: str, *ents: tuple[str, str]):
+    """A doc whose entities are set by hand: (surface, label) pairs, found left to right in `text`."""
+    doc = nlp(text)
+    spans, position = [], 0
+    for surface, label in ents:
+        start = text.index(surface, position)
+        position = start + len(surface)
+        span = doc.char_span(start, position, label=label)
+        assert span is not None, f"{surface!r} does not fall on token boundaries"
+        spans.append(span)
+    doc.ents = spans
+    return doc
+
+
+def names(entities) -> dict[str, str]:
+    return {e.name: e.type for e in entities}
+
+
+# --- end to end, through Enricher.enrich ------------------------------------------------------------
+
+
+def test_surname_merged_into_the_full_name_with_every_span(enricher):
+    body = (
+        "Russian President Vladimir Putin met officials in Moscow on Monday. Putin said the talks went well. "
+        "Later, Putin's spokesman declined to comment."
+    )
+    record = enrich(enricher, body)
+    entities = by_name(record)
+    assert "Putin" not in entities
+    putin = entities["Vladimir Putin"]
+    assert putin["type"] == "PERSON"
+    assert putin["mentions"] == 3 == len(putin["spans"])
+    text = record["body_text"]
+    surfaces = [text[start:end] for start, end in putin["spans"]]
+    assert surfaces == ["Vladimir Putin", "Putin", "Putin"]  # the possessive is not in the span
+
+
+def test_possessive_and_leading_the_stripped(enricher):
+    body = (
+        "The Institute for the Study of War said the Kremlin was weakened. "
+        "The Institute for the Study of War's analysts agreed."
+    )
+    record = enrich(enricher, body)
+    entities = by_name(record)
+    isw = entities["Institute for the Study of War"]
+    assert isw["type"] == "ORG"
+    assert [record["body_text"][s:e] for s, e in isw["spans"]] == ["Institute for the Study of War"] * 2
+    assert not any(name.startswith("The ") or name.endswith("'s") for name in entities)
+
+
+def test_title_is_not_part_of_the_person(enricher):
+    record = enrich(
+        enricher, "Prime Minister Keir Starmer visited Leeds on Friday to open a new hospital wing."
+    )
+    entities = by_name(record)
+    assert entities["Keir Starmer"]["type"] == "PERSON"
+    assert not any("Minister" in name for name in entities)
+    ((start, end),) = entities["Keir Starmer"]["spans"]
+    assert record["body_text"][start:end] == "Keir Starmer"
+
+
+def test_eu_folded_into_european_union(enricher):
+    body = (
+        "The European Union agreed new sanctions on Monday. The EU said the measures would start next month."
+    )
+    entities = by_name(enrich(enricher, body))
+    assert "EU" not in entities
+    assert entities["European Union"]["mentions"] == 2
+
+
+def test_commission_folded_into_european_commission(enricher):
+    body = (
+        "The European Commission proposed a new budget. The Commission said member states must agree by June."
+    )
+    entities = by_name(enrich(enricher, body))
+    assert "Commission" not in entities
+    assert entities["European Commission"]["type"] == "ORG"
+    assert entities["European Commission"]["mentions"] == 2
+
+
+def test_lone_state_from_secretary_of_state_is_not_reported(enricher):
+    body = "U.S. Secretary of State Antony Blinken flew to Paris on Sunday for talks with allies."
+    assert any(ent.text == "State" for ent in enricher.nlp(body).ents)  # the model does tag it
+    entities = by_name(enrich(enricher, body))
+    assert "State" not in entities
+    assert entities["Antony Blinken"]["type"] == "PERSON"
+
+
+def test_outlet_aliases_recognised_as_orgs_with_canonical_names(enricher):
+    body = "Protesters told The Associated Press that the march would go on. AFP said police made arrests."
+    record = enrich(enricher, body)
+    entities = by_name(record)
+    assert entities["Associated Press"]["type"] == "ORG"
+    assert entities["Agence France-Presse"]["type"] == "ORG"
+    assert "AFP" not in entities and "The Associated Press" not in entities
+    ((start, end),) = entities["Agence France-Presse"]["spans"]
+    assert record["body_text"][start:end] == "AFP"
+
+
+def test_context_only_alias_is_not_handed_to_the_ruler(enricher):
+    patterns = {p["pattern"] for p in enricher.nlp.get_pipe("outlet_ruler").patterns}
+    assert "The Associated Press" in patterns
+    assert "AP" not in patterns
+    entities = by_name(enrich(enricher, "The AP style guide was updated on Monday after a long review."))
+    assert "Associated Press" not in entities
+
+
+def test_known_country_mistyped_by_the_model_is_a_gpe(enricher):
+    body = "The president of Malawi resigned on Thursday after weeks of protests."
+    with enricher.nlp.select_pipes(disable=[COMPONENT]):
+        mistyped = {ent.text: ent.label_ for ent in enricher.nlp(body).ents}
+    assert mistyped["Malawi"] != "GPE"  # the small model gets it wrong on its own
+    assert by_name(enrich(enricher, body))["Malawi"]["type"] == "GPE"
+
+
+def test_numeric_and_date_types_never_appear(enricher):
+    body = (
+        "Voters in Kenya went to the polls on Tuesday, and turnout reached 65 percent by 5 p.m., officials "
+        "said. The first results, covering 1.2 million ballots, are due on Friday at a cost of $3 million."
+    )
+    tagged = {ent.label_ for ent in enricher.nlp(body).ents}
+    assert len(tagged & NUMERIC_TYPES) >= 4  # the model found them...
+    record = enrich(enricher, body)
+    types = {e["type"] for e in record["entities"]}
+    assert not types & NUMERIC_TYPES  # ...and they are dropped
+    assert types <= set(ENTITY_TYPES)
+    assert "Kenya" in by_name(record)
+
+
+def test_credit_lines_are_masked_from_the_ner_and_spans_stay_valid(enricher):
+    body = (
+        "The council met in Leeds on Tuesday.\nMembers voted 7-2 in favour of the ferry plan.\n"
+        "Reporting by Jane Doe in London; Editing by John Smith"
+    )
+    assert {"Jane Doe", "John Smith"} <= {ent.text for ent in enricher.nlp(body).ents}
+    record = enrich(enricher, body)
+    entities = by_name(record)
+    assert not {"Jane Doe", "John Smith", "London"} & set(entities)
+    ((start, end),) = entities["Leeds"]["spans"]
+    assert record["body_text"][start:end] == "Leeds"
+
+
+def test_salience_in_range_and_sorted_descending(enricher):
+    body = (
+        "Officials in Lagos said the flooding had displaced thousands of families. Health Minister Ngozi "
+        "Okafor visited a shelter on Monday and promised more aid. The Red Cross said it had sent medical "
+        "teams to Lagos, and the Red Cross appealed for donations."
+    )
+    entities = enrich(enricher, body)["entities"]
+    assert len(entities) >= 3
+    saliences = [e["salience"] for e in entities]
+    assert all(0.0 <= s <= 1.0 for s in saliences)
+    assert saliences == sorted(saliences, reverse=True)
+
+
+def test_headline_mention_raises_salience(enricher):
+    body = (
+        "Officials in Lagos said the flooding had displaced thousands of families. Health Minister Ngozi "
+        "Okafor visited a shelter on Monday and promised more aid. The Red Cross said it had sent medical "
+        "teams to the city."
+    )
+    plain = enrich(enricher, body)
+    headed = enrich(enricher, body, headline="Red Cross sends medical teams to flooded city")
+    before, after = by_name(plain)["Red Cross"], by_name(headed)["Red Cross"]
+    assert after["salience"] > before["salience"]
+    assert after["mentions"] == before["mentions"]
+    # an entity not in the headline keeps its salience
+    assert by_name(headed)["Ngozi Okafor"]["salience"] == by_name(plain)["Ngozi Okafor"]["salience"]
+
+    def rank(record, name):
+        return [e["name"] for e in record["entities"]].index(name)
+
+    assert rank(plain, "Red Cross") > rank(plain, "Ngozi Okafor")
+    assert rank(headed, "Red Cross") < rank(headed, "Ngozi Okafor")
+
+
+# --- the rules, on hand-built docs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "label", "name"),
+    [
+        ("Prime Minister Keir Starmer spoke.", "Prime Minister Keir Starmer", "PERSON", "Keir Starmer"),
+        ("Taoiseach Micheál Martin spoke.", "Taoiseach Micheál Martin", "PERSON", "Micheál Martin"),
+        ("President Joe Biden spoke.", "President Joe Biden", "ORG", "Joe Biden"),  # mistyped: a person
+    ],
+)
+def test_title_stripped(blank, text, surface, label, name):
+    doc = hand_doc(blank, text, (surface, label))
+    (entity,) = entities_from_doc(doc)
+    assert (entity.name, entity.type) == (name, "PERSON")
+    ((start, end),) = entity.spans
+    assert text[start:end] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("General Motors Co. said it would cut jobs.", "General Motors Co."),
+        ("Students at Queen Mary University of London walked out.", "Queen Mary University of London"),
+    ],
+)
+def test_organisation_named_with_a_title_word_keeps_its_name(blank, text, surface):
+    doc = hand_doc(blank, text, (surface, "ORG"))
+    (entity,) = entities_from_doc(doc)
+    assert entity.type == "ORG"
+    assert entity.name.split()[0] == surface.split()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "name"),
+    [
+        (
+            "Analysts at the Institute for the Study of War’s office agreed.",
+            "the Institute for the Study of War’s",
+            "Institute for the Study of War",
+        ),
+        ("“Putin’s power is cracking,” he said.", "Putin’s", "Putin"),
+        ("The Kremlin's line held.", "The Kremlin's", "Kremlin"),
+        ("He met Ukraine' envoys.", "Ukraine'", "Ukraine"),
+    ],
+)
+def test_possessive_and_the_cleaned_with_exact_offsets(blank, text, surface, name):
+    (entity,) = entities_from_doc(hand_doc(blank, text, (surface, "ORG")))
+    assert entity.name == name
+    ((start, end),) = entity.spans
+    assert text[start:end] == name
+
+
+def test_surname_tagged_with_another_type_is_folded_into_the_person(blank):
+    text = "Yevgeny Prigozhin led the revolt. Prigozhin then left Rostov."
+    doc = hand_doc(blank, text, ("Yevgeny Prigozhin", "PERSON"), ("Prigozhin", "ORG"), ("Rostov", "GPE"))
+    entities = entities_from_doc(doc)
+    assert names(entities) == {"Yevgeny Prigozhin": "PERSON", "Rostov": "GPE"}
+    (person,) = [e for e in entities if e.name == "Yevgeny Prigozhin"]
+    assert [text[s:e] for s, e in person.spans] == ["Yevgeny Prigozhin", "Prigozhin"]
+
+
+def test_a_surname_two_people_share_is_left_alone(blank):
+    text = "John Smith and Mary Smith met. Smith said no."
+    doc = hand_doc(blank, text, ("John Smith", "PERSON"), ("Mary Smith", "PERSON"), ("Smith", "PERSON"))
+    entities = names(entities_from_doc(doc))
+    assert entities == {"John Smith": "PERSON", "Mary Smith": "PERSON", "Smith": "PERSON"}
+
+
+def test_acronym_and_last_word_fold_into_the_long_name(blank):
+    text = "The European Union and the European Commission met. The EU and the Commission agreed."
+    doc = hand_doc(
+        blank,
+        text,
+        ("European Union", "ORG"),
+        ("European Commission", "ORG"),
+        ("EU", "ORG"),
+        ("Commission", "ORG"),
+    )
+    entities = {e.name: e for e in entities_from_doc(doc)}
+    assert set(entities) == {"European Union", "European Commission"}
+    assert [text[s:e] for s, e in entities["European Union"].spans] == ["European Union", "EU"]
+    assert [text[s:e] for s, e in entities["European Commission"].spans] == [
+        "European Commission",
+        "Commission",
+    ]
+
+
+@pytest.mark.parametrize("word", ["State", "Interior", "Treasury"])
+def test_lone_department_word_dropped(blank, word):
+    text = f"The Secretary of {word} Jane Roe met Kyiv officials."
+    doc = hand_doc(blank, text, (word, "ORG"), ("Jane Roe", "PERSON"), ("Kyiv", "GPE"))
+    assert names(entities_from_doc(doc)) == {"Jane Roe": "PERSON", "Kyiv": "GPE"}
+
+
+def test_department_word_inside_a_longer_name_is_kept(blank):
+    text = "The State Department said no."
+    doc = hand_doc(blank, text, ("State Department", "ORG"))
+    assert names(entities_from_doc(doc)) == {"State Department": "ORG"}
+
+
+def test_untagged_mentions_are_counted_but_not_at_a_sentence_start_for_one_word(blank):
+    text = "Talks in Geneva stalled. Delegates left Geneva. Geneva hotels emptied."
+    doc = hand_doc(blank, text, ("Geneva", "GPE"))
+    (entity,) = entities_from_doc(doc)
+    assert entity.mentions == 2
+    assert [text[s:e] for s, e in entity.spans] == ["Geneva", "Geneva"]
+    assert entity.spans[-1][0] == text.index("left Geneva") + len("left ")
+
+
+def test_type_vote_a_one_word_place_tagged_person_is_the_place(blank):
+    text = "Rostov fell. Rostov was calm. Troops left Rostov."
+    doc = hand_doc(blank, text, ("Rostov", "PERSON"), ("Rostov", "PERSON"), ("Rostov", "GPE"))
+    (entity,) = entities_from_doc(doc)
+    assert (entity.name, entity.type, entity.mentions) == ("Rostov", "GPE", 3)
+
+
+def test_type_vote_majority_beats_type_priority(blank):
+    text = "Acme Corp grew. Acme Corp hired. Acme Corp moved."
+    doc = hand_doc(blank, text, ("Acme Corp", "ORG"), ("Acme Corp", "PERSON"), ("Acme Corp", "ORG"))
+    (entity,) = entities_from_doc(doc)
+    assert (entity.type, entity.mentions) == ("ORG", 3)
+
+
+def test_type_vote_tie_goes_to_the_priority_type(blank):
+    text = "Acme Corp grew. Acme Corp hired."
+    doc = hand_doc(blank, text, ("Acme Corp", "ORG"), ("Acme Corp", "PERSON"))
+    (entity,) = entities_from_doc(doc)
+    assert entity.type == "PERSON"
+
+
+def test_numeric_labels_are_dropped(blank):
+    text = "On 3 June 2024, 12 people paid $5 million, 40 percent more, at 5 p.m. in Oslo."
+    doc = hand_doc(
+        blank,
+        text,
+        ("3 June 2024", "DATE"),
+        ("12", "CARDINAL"),
+        ("$5 million", "MONEY"),
+        ("40 percent", "PERCENT"),
+        ("5 p.m.", "TIME"),
+        ("Oslo", "GPE"),
+    )
+    assert names(entities_from_doc(doc)) == {"Oslo": "GPE"}
+
+
+def test_salience_formula_and_order(blank):
+    text = "Oslo and Bergen met. Then Bergen agreed and Bergen signed."
+    doc = hand_doc(blank, text, ("Oslo", "GPE"), ("Bergen", "GPE"))
+    entities = entities_from_doc(doc, headline="Oslo deal")
+    bergen, oslo = entities  # three mentions beat a headline mention here
+    assert bergen.name == "Bergen" and bergen.mentions == 3
+    assert bergen.salience == round(0.5 + 0.3 * (1 - 9 / len(text)), 3)
+    assert oslo.salience == round(0.5 / 3 + 0.3 + 0.2, 3)
+    assert all(0.0 <= e.salience <= 1.0 for e in entities)
+
+
+def test_no_entities_no_output(blank):
+    assert entities_from_doc(hand_doc(blank, "nothing to see here")) == []
+
+
+# --- the place component, called directly ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["PERSON", "NORP", "ORG"])
+def test_known_country_relabelled_gpe(blank, label):
+    text = "The president of Nepal resigned."
+    doc = place_types(hand_doc(blank, text, ("Nepal", label)))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Nepal", "GPE")]
+
+
+def test_small_city_corrects_a_person_but_not_an_org(blank):
+    places, major = gazetteer()
+    assert "Wigan" in places and "Wigan" not in major
+    doc = place_types(hand_doc(blank, "Wigan beat Wigan.", ("Wigan", "ORG"), ("Wigan", "PERSON")))
+    assert [e.label_ for e in doc.ents] == ["ORG", "GPE"]
+
+
+def test_surname_that_is_a_place_is_left_alone(blank):
+    text = "Lisa Jackson spoke. Jackson said no."
+    doc = place_types(hand_doc(blank, text, ("Lisa Jackson", "PERSON"), ("Jackson", "PERSON")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Lisa Jackson", "PERSON"), ("Jackson", "PERSON")]
+
+
+@pytest.mark.parametrize("label", ["GPE", "ORG", "PERSON"])
+def test_list_of_places_in_one_entity_is_split(blank, label):
+    text = "Flooding hit Mombasa, Kisumu on Tuesday."
+    doc = place_types(hand_doc(blank, text, ("Mombasa, Kisumu", label)))
+    assert [(e.text, e.label_, e.start_char) for e in doc.ents] == [
+        ("Mombasa", "GPE", text.index("Mombasa")),
+        ("Kisumu", "GPE", text.index("Kisumu")),
+    ]
+    assert names(entities_from_doc(doc)) == {"Mombasa": "GPE", "Kisumu": "GPE"}
+
+
+def test_list_with_a_part_that_is_no_place_is_kept_whole(blank):
+    text = "Flooding hit Mombasa, Zzyzxville on Tuesday."
+    doc = place_types(hand_doc(blank, text, ("Mombasa, Zzyzxville", "ORG")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Mombasa, Zzyzxville", "ORG")]
