@@ -10,6 +10,7 @@ maintained outlet list, which runs before the statistical NER so the NER keeps i
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -278,19 +279,26 @@ def _initials(name: str) -> str:
 def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     """The model tags a name in one sentence and misses it in the next: count every whole-word occurrence
     of a found name (and of a person's surname) that no other entity already covers."""
-    taken = sorted(span for g in groups.values() for span in g.spans)
+    owner: dict[str, _Group] = {}
     for group in groups.values():
         forms = set(group.forms) | ({group.name.split()[-1]} if group.votes["PERSON"] else set())
         for form in forms:
-            if len(form) < 3:
-                continue
-            for match in re.finditer(r"(?<![\w-])" + re.escape(form) + r"(?![\w-])", text):
-                span = (match.start(), match.end())
-                if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]]):
-                    continue  # "State television ..." at a sentence start is not the entity "State"
-                if not any(s < span[1] and span[0] < e for s, e in taken):
-                    group.spans.add(span)
-                    taken.append(span)
+            if len(form) >= 3:
+                owner.setdefault(form, group)
+    if not owner:
+        return
+    # One pass over the text with every form at once, longest first so "Vladimir Putin" beats "Putin".
+    alternatives = "|".join(re.escape(f) for f in sorted(owner, key=len, reverse=True))
+    taken = sorted(span for g in groups.values() for span in g.spans)
+    for match in re.finditer(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", text):
+        form, span = match.group(0), (match.start(), match.end())
+        if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]]):
+            continue  # "State television ..." at a sentence start is not the entity "State"
+        i = bisect.bisect_left(taken, span)
+        neighbours = taken[max(0, i - 1) : i + 1]
+        if not any(s < span[1] and span[0] < e for s, e in neighbours):
+            owner[form].spans.add(span)
+            bisect.insort(taken, span)
 
 
 def _decide_type(group: _Group, merged_surname: bool) -> str:
