@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -156,7 +157,16 @@ def serve(service: IngestService) -> None:
         access_log=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()  # handles SIGINT/SIGTERM: stops accepting, then runs the lifespan exit
+    # uvicorn handles SIGINT/SIGTERM (stop accepting, finish requests, run the lifespan exit) and then
+    # re-raises the signal to the handler it found. The shutdown is complete by then, so that handler
+    # ignores it and the process exits 0, as the enrich worker does: a supervisor sees a clean stop.
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in handled}
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(settings: Settings | None = None) -> None:

@@ -9,9 +9,12 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from services.common.logs import get_logger
 from services.common.serialization import dumps
 from services.ingest.exceptions import KafkaUnavailable
 from services.ingest.metrics import IngestMetrics
+
+log = get_logger("newswire.ingest.publisher")
 
 
 class ArticlePublisher:
@@ -68,6 +71,7 @@ class ArticlePublisher:
         if accepted:
             self._metrics.published.labels(source).inc(len(accepted))
         if failed:
+            self._discard(producer)
             raise KafkaUnavailable(
                 f"Kafka did not acknowledge {len(failed)} of {len(records)} article(s): {reason}",
                 accepted,
@@ -81,9 +85,34 @@ class ArticlePublisher:
                 self._producer = self._producer_factory()
             return self._producer
 
-    def close(self, timeout_s: float = 10.0) -> None:
+    def _discard(self, producer: KafkaProducer) -> None:
+        """Drop a producer that failed so the next publish starts a fresh one.
+
+        A broker that restarted has forgotten this producer's idempotence id and sequence numbers, and
+        kafka-python keeps retrying against that stale state; a new producer is the reliable way back.
+        """
+        with self._lock:
+            if self._producer is not producer:
+                return  # another thread already replaced it
+            self._producer = None
+        # In a thread: closing waits for the I/O thread, and the caller is answering a request.
+        threading.Thread(target=self._close_quietly, args=(producer, 1.0), daemon=True).start()
+
+    def close(self, timeout_s: float = 5.0) -> None:
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
+            self._close_quietly(producer, timeout_s)
+
+    @staticmethod
+    def _close_quietly(producer: KafkaProducer, timeout_s: float) -> None:
+        # Shutting down with Kafka away must not fail the shutdown: the records a flush could not
+        # deliver were never acknowledged, so their senders were already told (503 / file kept).
+        try:
             producer.flush(timeout=timeout_s)
+        except Exception as exc:
+            log.warning("producer_flush_failed", error=f"{type(exc).__name__}: {exc}")
+        try:
             producer.close(timeout=timeout_s)
+        except Exception as exc:
+            log.warning("producer_close_failed", error=f"{type(exc).__name__}: {exc}")

@@ -28,6 +28,8 @@ from tests.integration.conftest import (
 )
 
 RSS = (REPO / "tests" / "fixtures" / "formats" / "feed.rss").read_bytes()
+ATOM = (REPO / "tests" / "fixtures" / "formats" / "feed.atom").read_bytes()
+ATOM_GUIDS = {"tag:courier.example,2026-11-21:footbridge", "tag:courier.example,2026-11-20:electric-boat"}
 RSS_GUIDS = {
     "https://lakeshore-ledger.example/2026/11/24/bus-route-ferry-dock",
     "ledger-2026-11-23-0419",
@@ -61,6 +63,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.body = b""
+        self.content_type = "application/rss+xml; charset=utf-8"
         self.etag: str | None = None
         self.last_modified: str | None = None
         self.conditional = True
@@ -108,7 +111,7 @@ class FeedServer:
             if last_modified:
                 handler.send_header("Last-Modified", last_modified)
             if status == 200:
-                handler.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                handler.send_header("Content-Type", self.content_type)
                 handler.send_header("Content-Length", str(len(body)))
                 handler.end_headers()
                 handler.wfile.write(body)
@@ -128,26 +131,42 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def feed_server():
-    feed = FeedServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.feed = feed  # type: ignore[attr-defined]
-    feed.url = f"http://127.0.0.1:{httpd.server_address[1]}/ledger/feed.rss"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield feed
-    feed.released.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+def feed_server_factory():
+    """Starts FeedServers, one URL each (`path`), stopped after the test."""
+    running = []
+
+    def start(path: str = "/ledger/feed.rss") -> FeedServer:
+        feed = FeedServer()
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.feed = feed  # type: ignore[attr-defined]
+        feed.url = f"http://127.0.0.1:{httpd.server_address[1]}{path}"
+        thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        running.append((feed, httpd, thread))
+        return feed
+
+    yield start
+    for feed, httpd, thread in running:
+        feed.released.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def feed_server(feed_server_factory) -> FeedServer:
+    return feed_server_factory()
 
 
 def feeds_env(tmp_path, server: FeedServer, interval_s: float = 0.5, **settings: str) -> dict[str, str]:
+    """Settings for an ingest polling `server` as the feed FEED (provider PROVIDER)."""
+    entry = {"name": FEED, "url": server.url, "interval_s": interval_s, "provider": PROVIDER}
+    return feed_list_env(tmp_path, [entry], **settings)
+
+
+def feed_list_env(tmp_path, entries: list[dict], **settings: str) -> dict[str, str]:
     path = tmp_path / "feeds.json"
-    path.write_text(
-        json.dumps([{"name": FEED, "url": server.url, "interval_s": interval_s, "provider": PROVIDER}]),
-        encoding="utf-8",
-    )
+    path.write_text(json.dumps(entries), encoding="utf-8")
     return {"NEWSWIRE_FEEDS_FILE": str(path), **settings}
 
 
@@ -156,14 +175,9 @@ def raw_values(stack) -> list[dict]:
 
 
 def wait_raw(stack, count: int, timeout_s: float = 30) -> list[dict]:
-    values: list[dict] = []
-
-    def enough() -> bool:
-        values[:] = raw_values(stack)
-        return len(values) >= count
-
-    wait_until(enough, timeout_s=timeout_s, what=lambda: f"{count} raw records, have {values}")
-    return values
+    """The raw topic once it holds `count` records (read_topic fails the test after `timeout_s`)."""
+    read_topic(stack.settings, stack.settings.topic_raw, until=lambda v: len(v) >= count, timeout_s=timeout_s)
+    return raw_values(stack)
 
 
 def metric(stack, name: str, **labels: str) -> float:
@@ -171,41 +185,59 @@ def metric(stack, name: str, **labels: str) -> float:
     return scrape(f"{stack.ingest_url}/metrics").get(key, 0.0)
 
 
-def polls(stack, outcome: str) -> float:
-    return metric(stack, "newswire_ingest_feed_polls_total", feed=FEED, outcome=outcome)
+def polls(stack, outcome: str, feed: str = FEED) -> float:
+    return metric(stack, "newswire_ingest_feed_polls_total", feed=feed, outcome=outcome)
 
 
-def items(stack, result: str) -> float:
-    return metric(stack, "newswire_ingest_feed_items_total", feed=FEED, result=result)
+def items(stack, result: str, feed: str = FEED) -> float:
+    return metric(stack, "newswire_ingest_feed_items_total", feed=feed, result=result)
 
 
-def test_new_items_are_published_once_with_the_feeds_provider_and_enriched(
-    stack_factory, ingest_factory, enrich_factory, feed_server, tmp_path
+def last_success(stack, feed: str = FEED) -> float:
+    return metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=feed)
+
+
+def test_new_items_of_each_feed_are_published_once_and_enriched(
+    stack_factory, ingest_factory, enrich_factory, feed_server_factory, tmp_path
 ):
-    feed_server.serve(RSS, etag='"v1"')
-    stack = stack_factory(**feeds_env(tmp_path, feed_server))
+    ledger, courier = feed_server_factory("/ledger/feed.rss"), feed_server_factory("/courier/feed.atom")
+    ledger.serve(RSS, etag='"v1"')
+    courier.serve(ATOM, last_modified=formatdate(time.time() - 60, usegmt=True))
+    courier.content_type = "text/html; charset=utf-8"  # mislabelled, as many servers do: the poller sniffs
+    stack = stack_factory(
+        **feed_list_env(
+            tmp_path,
+            [
+                {"name": FEED, "url": ledger.url, "interval_s": 0.5, "provider": PROVIDER},
+                {"name": "courier", "url": courier.url, "interval_s": 0.5},  # provider: the feed's title
+            ],
+        )
+    )
     started = time.time()
     ingest_factory(stack)
 
-    raw = wait_raw(stack, 3)
-    assert {r["guid"] for r in raw} == RSS_GUIDS
-    assert {r["provider"] for r in raw} == {PROVIDER}, "the feed list's provider wins over the feed title"
-    assert len({r["id"] for r in raw}) == 3
-    by_guid = {r["guid"]: r for r in raw}
-    assert (
-        by_guid["ledger-2026-11-23-0419"]["headline"]
-        == "Lighthouse keeper's cottage to become a small museum"
-    )
-    assert "trackView" not in by_guid["ledger-2026-11-23-0419"]["body_text"]
+    raw = wait_raw(stack, 5)
+    assert {r["guid"] for r in raw} == RSS_GUIDS | ATOM_GUIDS and len({r["id"] for r in raw}) == 5
+    providers = {r["guid"]: r["provider"] for r in raw}
+    assert {providers[g] for g in RSS_GUIDS} == {PROVIDER}, "the feed list's provider wins over the title"
+    assert {providers[g] for g in ATOM_GUIDS} == {"Harbour Town Courier"}
+    lighthouse = next(r for r in raw if r["guid"] == "ledger-2026-11-23-0419")
+    assert lighthouse["headline"] == "Lighthouse keeper's cottage to become a small museum"
+    assert "Volunteers will restore" in lighthouse["body_text"] and "trackView" not in lighthouse["body_text"]
 
-    # Several more polls (each answered 304): nothing is published again.
-    wait_until(lambda: polls(stack, "not_modified") >= 3, what="three 304 polls")
+    # Several more polls of each feed (answered 304): nothing is published again.
+    wait_until(
+        lambda: polls(stack, "not_modified") >= 3 and polls(stack, "not_modified", "courier") >= 3,
+        what="three 304 polls of each feed",
+    )
     assert sorted(r["id"] for r in raw_values(stack)) == sorted(r["id"] for r in raw)
-    assert polls(stack, "ok") == 1 and polls(stack, "error") == 0
-    assert items(stack, "new") == 3 and items(stack, "unchanged") == 0
-    assert metric(stack, "newswire_ingest_articles_published_total", source="feed") == 3
-    last_success = metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=FEED)
-    assert started < last_success <= time.time()
+    for feed, count in ((FEED, 3), ("courier", 2)):
+        assert polls(stack, "ok", feed) == 1 and polls(stack, "error", feed) == 0, feed
+        assert items(stack, "new", feed) == count and items(stack, "unchanged", feed) == 0, feed
+        assert started < last_success(stack, feed) <= time.time(), feed
+    assert metric(stack, "newswire_ingest_articles_published_total", source="feed") == 5
+    published = log_events(tmp_path / "ingest.log", "feed_item_published")
+    assert sorted(e["id"] for e in published) == sorted(r["id"] for r in raw)
 
     enrich_factory(stack)
     ids = {r["id"] for r in raw}
@@ -215,10 +247,22 @@ def test_new_items_are_published_once_with_the_feeds_provider_and_enriched(
         until=lambda values: ids <= {v["id"] for v in values},
         timeout_s=90,
     )
-    assert {e["value"]["provider"] for e in enriched} == {PROVIDER}
-    assert all(isinstance(e["value"]["entities"], list) for e in enriched)
-    published = log_events(tmp_path / "ingest.log", "feed_item_published")
-    assert sorted(e["id"] for e in published) == sorted(ids)
+    assert {e["value"]["id"] for e in enriched} == ids
+    assert {e["value"]["guid"]: e["value"]["provider"] for e in enriched} == providers
+
+
+def test_a_bad_feed_list_stops_ingest_at_start_naming_the_entry_and_field(
+    stack_factory, ingest_factory, tmp_path
+):
+    stack = stack_factory(
+        **feed_list_env(
+            tmp_path,
+            [{"name": "fine", "url": "http://127.0.0.1:9/feed"}, {"name": "wire", "url": "ftp://e.org/f"}],
+        )
+    )
+    with pytest.raises(AssertionError, match=r"entry 1 \('wire'\) field 'url': must be an http\(s\) URL"):
+        ingest_factory(stack)
+    assert stack.processes[-1].returncode != 0
 
 
 def test_conditional_gets_unchanged_repeats_and_updated_items(
@@ -295,7 +339,7 @@ def test_failing_feed_backs_off_then_recovers(failure, stack_factory, ingest_fac
     assert all(gap >= delay - 0.01 for gap, delay in zip(gaps, delays, strict=True)), (gaps, delays)
     assert gaps[-1] > gaps[0] > interval, gaps
     assert polls(stack, "error") >= 3 and polls(stack, "ok") == 0
-    assert metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=FEED) == 0
+    assert last_success(stack) == 0
     assert raw_values(stack) == []
     reasons = {e["reason"] for e in log_events(tmp_path / "ingest.log", "feed_poll_failed")}
     if failure == "http_500":
@@ -321,7 +365,7 @@ def test_failing_feed_backs_off_then_recovers(failure, stack_factory, ingest_fac
     failures = sum(s.status != 200 for s in feed_server.seen())
     assert len(log_events(tmp_path / "ingest.log", "feed_backoff")) == failures
     assert polls(stack, "ok") >= 3 and items(stack, "new") == 3 and items(stack, "unchanged") >= 3
-    assert metric(stack, "newswire_ingest_feed_last_success_timestamp_seconds", feed=FEED) > 0
+    assert last_success(stack) > 0
     assert len(raw_values(stack)) == 3
 
 
@@ -335,6 +379,7 @@ def test_a_restarted_ingest_with_the_same_state_file_does_not_publish_seen_items
     raw = wait_raw(stack, 3)
     wait_until(lambda: items(stack, "unchanged") >= 3, what="a repeated poll")
     assert stop_process(first) == 0, "SIGTERM must stop ingest cleanly"
+    assert log_events(tmp_path / "ingest.log", "ingest_stopped"), "SIGTERM must stop ingest cleanly"
     state = loads((tmp_path / "feeds-state.json").read_bytes())
     assert set(state["feeds"][FEED]["items"]) == RSS_GUIDS
     assert state["feeds"][FEED]["etag"] == '"v1"'
