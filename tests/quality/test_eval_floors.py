@@ -40,9 +40,9 @@ def test_syndication_floors(summary):
 
 
 FLOORS = {
-    "entity_f1": 0.87,
-    "entity_margin": 0.10,
+    "entity_f1": 0.92,  # the target; reached 0.931
+    "entity_margin": 0.15,  # reached 0.160 over raw spaCy (target 0.10)
     "origin": 0.97,
     "contributors": 0.97,
-    "attributions_f1": 0.93,
+    "attributions_f1": 0.97,  # reached 1.000
 }

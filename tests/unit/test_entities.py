@@ -408,3 +408,49 @@ def test_list_with_a_part_that_is_no_place_is_kept_whole(blank):
     text = "Flooding hit Mombasa, Zzyzxville on Tuesday."
     doc = place_types(hand_doc(blank, text, ("Mombasa, Zzyzxville", "ORG")))
     assert [(e.text, e.label_) for e in doc.ents] == [("Mombasa, Zzyzxville", "ORG")]
+
+
+def test_a_hyphenated_place_split_by_the_tokenizer_is_taken_whole(blank):
+    text = "Strikes hit Ivano-Frankivsk overnight; Frankivsk residents sheltered."
+    doc = place_types(hand_doc(blank, text, ("Ivano", "GPE"), ("Frankivsk", "GPE")))
+    assert [(e.text, e.label_) for e in doc.ents][0] == ("Ivano-Frankivsk", "GPE")
+
+
+def test_a_hyphenated_place_that_takes_in_the_next_entity_leaves_no_overlap(blank):
+    text = "Strikes hit Ivano-Frankivsk overnight."
+    doc = place_types(hand_doc(blank, text, ("Ivano", "PERSON"), ("Frankivsk", "GPE")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Ivano-Frankivsk", "GPE")]
+
+
+def test_a_hyphenated_name_that_is_no_place_is_left_alone(blank):
+    text = "Smith-Jones spoke."
+    doc = place_types(hand_doc(blank, text, ("Smith", "PERSON")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Smith", "PERSON")]
+
+
+def test_a_lower_case_descriptor_is_trimmed_off_an_organisation(blank):
+    text = "Protesters marched against the Georgian Dream party on Sunday."
+    (entity,) = entities_from_doc(hand_doc(blank, text, ("Georgian Dream party", "ORG")))
+    assert (entity.name, entity.type) == ("Georgian Dream", "ORG")
+
+
+def test_a_first_word_folds_into_the_organisation_it_opens(blank):
+    text = "Southwest Airlines grounded jets. Southwest said checks were done. Atletico Madrid won; Atletico led."
+    doc = hand_doc(
+        blank,
+        text,
+        ("Southwest Airlines", "ORG"),
+        ("Southwest", "ORG"),
+        ("Atletico Madrid", "ORG"),
+        ("Atletico", "PERSON"),
+    )
+    assert {e.name: e.mentions for e in entities_from_doc(doc)} == {
+        "Southwest Airlines": 2,
+        "Atletico Madrid": 2,
+    }
+
+
+def test_a_place_is_not_short_for_an_organisation_named_after_it(blank):
+    text = "The Kansas Hospital Association warned that rural Kansas would lose clinics."
+    doc = hand_doc(blank, text, ("Kansas Hospital Association", "ORG"), ("Kansas", "GPE"))
+    assert names(entities_from_doc(doc)) == {"Kansas Hospital Association": "ORG", "Kansas": "GPE"}

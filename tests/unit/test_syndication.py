@@ -255,6 +255,13 @@ ATTRIBUTIONS = [
     ),
     ("interview-with", "He said in an interview with CNN that he would run.", "CNN", "cnn"),
     ("x-said", "Reuters said it could not verify the video.", "Reuters", "reuters"),
+    (
+        "staff-witness",
+        "An Associated Press photographer saw police detain a dozen people.",
+        "Associated Press",
+        "associated-press",
+    ),
+    ("outlet-tally", "Nine people died, according to officials and a Reuters tally.", "Reuters", "reuters"),
 ]
 
 
@@ -272,6 +279,18 @@ def test_in_text_attributions(outlets, sentence, cited, slug):
 def test_an_outlet_named_without_a_cue_is_not_an_attribution(outlets):
     found = find_syndication("Shares in Reuters' parent company rose.\n" + BODY, outlets)
     assert found.attributions == ()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Japan offered help, the Department of Foreign Affairs said.",
+        "The Ministry of Foreign Affairs reported two arrests.",
+        "Associated Press writers reported from the capital.",  # no article before it: a byline habit
+    ],
+)
+def test_an_outlet_name_inside_a_longer_name_or_without_a_cue_is_not_cited(outlets, sentence):
+    assert find_syndication(sentence + "\n" + BODY, outlets).attributions == ()
 
 
 def test_sentence_initial_according_to_is_an_attribution(outlets):
