@@ -71,7 +71,12 @@ def main() -> int:
     mean_words = statistics.mean(len(t.split()) for t in texts)
 
     raw_nlp = spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS))
-    enricher = build_enricher(settings.ner_model, settings.outlets_path, batch_size=args.batch_size)
+    enricher = build_enricher(
+        settings.ner_model,
+        settings.outlets_path,
+        batch_size=args.batch_size,
+        organisations_file=settings.organisations_path,
+    )
 
     def raw(items: list[str]) -> None:
         for doc in raw_nlp.pipe(items, batch_size=args.batch_size):

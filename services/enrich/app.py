@@ -59,7 +59,10 @@ def build(
     """Loads the NER model (unless given one) and declares the app; connects to nothing until run."""
     registry = registry or new_registry()
     enricher = enricher or build_enricher(
-        settings.ner_model, settings.outlets_path, settings.enrich_batch_size
+        settings.ner_model,
+        settings.outlets_path,
+        settings.enrich_batch_size,
+        organisations_file=settings.organisations_path,
     )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)

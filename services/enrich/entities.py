@@ -14,6 +14,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -155,7 +156,7 @@ class _Group:
         return min(start for start, _ in self.spans)
 
 
-def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
+def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
     """Load once per worker: the NER, the outlet ruler before it, the organisation, place and people
     components after it."""
     nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
@@ -172,7 +173,7 @@ def load_pipeline(model_name: str, outlets: OutletIndex) -> Language:
             for form in outlet.ruler_forms
         ]
     )
-    nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner")
+    nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner", config={"extra_file": str(organisations_file or "")})
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
     return nlp

@@ -117,7 +117,9 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
     raw_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    enricher = build_enricher(settings.ner_model, settings.outlets_path)
+    enricher = build_enricher(
+        settings.ner_model, settings.outlets_path, organisations_file=settings.organisations_path
+    )
     records = [
         build_raw_article({k: a[k] for k in ARTICLE_FIELDS if k in a}, received_at=utc_now())
         for a in articles

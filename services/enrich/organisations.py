@@ -149,10 +149,21 @@ def _straight(text: str) -> str:
     return text.replace("’", "'")
 
 
-def ruler_patterns(path: Path = BUILTIN) -> list[dict]:
-    """EntityRuler patterns: every name and alias that is not context-only, as ORG with the canonical id."""
+def ruler_patterns(path: Path = BUILTIN, extra: Path | None = None) -> list[dict]:
+    """Patterns for every name and alias that is not context-only, as ORG with the canonical id.
+
+    `extra` is an operator's file (NEWSWIRE_ORGANISATIONS_FILE, same shape): its entries are added, and
+    replace any built-in entry that shares a name or a form with one of them."""
+    entries = load_organisations(path).entries
+    if extra is not None:
+        try:
+            added = load_organisations(extra).entries
+        except SettingsError as exc:
+            raise SettingsError(f"NEWSWIRE_ORGANISATIONS_FILE: {exc}") from None
+        taken = {_straight(form) for entry in added for form in entry.surface_forms}
+        entries = tuple(e for e in entries if not taken & {_straight(f) for f in e.surface_forms}) + added
     patterns = []
-    for entry in load_organisations(path).entries:
+    for entry in entries:
         for form in entry.ruler_forms:
             # Wire copy mixes straight and curly apostrophes, and the ruler matches token text exactly.
             for variant in dict.fromkeys((form, form.replace("'", "’"))):
@@ -175,9 +186,9 @@ def canonical(text: str, path: Path = BUILTIN) -> str | None:
     return None
 
 
-@Language.factory(COMPONENT)
-def make_organisation_names(nlp: Language, name: str) -> OrganisationNames:
-    return OrganisationNames(nlp)
+@Language.factory(COMPONENT, default_config={"extra_file": ""})
+def make_organisation_names(nlp: Language, name: str, extra_file: str) -> OrganisationNames:
+    return OrganisationNames(nlp, extra=Path(extra_file) if extra_file else None)
 
 
 class OrganisationNames:
@@ -187,10 +198,10 @@ class OrganisationNames:
     "Toyota Motor Corp" is the fuller name of Toyota. Outlets (the ruler before the NER) are left alone.
     The organisation's canonical name goes in the span's kb_id, so its mentions group under one entity."""
 
-    def __init__(self, nlp: Language, path: Path = BUILTIN) -> None:
+    def __init__(self, nlp: Language, extra: Path | None = None) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         forms: dict[str, list] = {}
-        for pattern in ruler_patterns(path):
+        for pattern in ruler_patterns(BUILTIN, extra):
             forms.setdefault(pattern["id"], []).append(nlp.make_doc(pattern["pattern"]))
         for canonical_name, docs in forms.items():
             self.matcher.add(canonical_name, docs)

@@ -94,9 +94,13 @@ class Enricher:
         return out
 
 
-def build_enricher(model_name: str, outlets_file: Path | None = None, batch_size: int = 8) -> Enricher:
-    """Loads the outlet list and the spaCy model: call once per worker process."""
+def build_enricher(
+    model_name: str,
+    outlets_file: Path | None = None,
+    batch_size: int = 8,
+    organisations_file: Path | None = None,
+) -> Enricher:
+    """Loads the outlet and organisation lists and the spaCy model: call once per worker process."""
     outlets = load_outlets(outlets_file)
-    return Enricher(
-        nlp=load_pipeline(model_name, outlets), outlets=outlets, model_name=model_name, batch_size=batch_size
-    )
+    nlp = load_pipeline(model_name, outlets, organisations_file)
+    return Enricher(nlp=nlp, outlets=outlets, model_name=model_name, batch_size=batch_size)

