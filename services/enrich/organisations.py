@@ -1,14 +1,13 @@
-"""The maintained list of well-known non-media organisations (data/organisations.json) for the NER ruler.
+"""The maintained list of well-known non-media organisations (data/organisations.json), and the spaCy
+component that applies it after the NER.
 
 The small English model mistypes or misses organisations every reader knows: "Bundeswehr" as GPE,
 "Manchester United" as PERSON, "Without Borders" cut out of "Doctors Without Borders" as PERSON, "OPEC+"
-not at all. An EntityRuler fed these names runs before the statistical NER, so the model keeps its own
-decisions everywhere else, and every form of a name comes out under one canonical id.
-
-The ruler matches exact, case-sensitive token sequences, so the list holds forms as news copy writes
-them. `context_only` forms are also ordinary words, names or places ("Apple", "Liverpool", "Labor"):
-`canonical()` still resolves them, but the ruler never gets them, where they would tag the fruit or the
-city as an organisation.
+not at all. The component matches these names (exact, case-sensitive token sequences, as news copy writes
+them) and lets them win over the model's reading, and every form of a name comes out under one canonical
+id. `context_only` forms are also ordinary words, names or places ("Apple", "Liverpool", "Labor"): they
+are never matched on their own, where they would tag the fruit or the city as an organisation, but they
+name the organisation when the model itself calls them an ORG.
 """
 
 from __future__ import annotations
@@ -149,21 +148,26 @@ def _straight(text: str) -> str:
     return text.replace("’", "'")
 
 
-def ruler_patterns(path: Path = BUILTIN, extra: Path | None = None) -> list[dict]:
-    """Patterns for every name and alias that is not context-only, as ORG with the canonical id.
+def merged(path: Path = BUILTIN, extra: Path | None = None) -> OrganisationIndex:
+    """The list at `path`, plus an operator's file (NEWSWIRE_ORGANISATIONS_FILE, same shape) whose entries
+    are added and replace any built-in entry that shares a name or a form with one of them."""
+    index = load_organisations(path)
+    if extra is None:
+        return index
+    try:
+        added = load_organisations(extra).entries
+    except SettingsError as exc:
+        raise SettingsError(f"NEWSWIRE_ORGANISATIONS_FILE: {exc}") from None
+    taken = {_straight(form) for entry in added for form in entry.surface_forms}
+    entries = tuple(e for e in index.entries if not taken & {_straight(f) for f in e.surface_forms}) + added
+    by_form = {_straight(form): entry.name for entry in entries for form in entry.surface_forms}
+    return OrganisationIndex(entries, by_form)
 
-    `extra` is an operator's file (NEWSWIRE_ORGANISATIONS_FILE, same shape): its entries are added, and
-    replace any built-in entry that shares a name or a form with one of them."""
-    entries = load_organisations(path).entries
-    if extra is not None:
-        try:
-            added = load_organisations(extra).entries
-        except SettingsError as exc:
-            raise SettingsError(f"NEWSWIRE_ORGANISATIONS_FILE: {exc}") from None
-        taken = {_straight(form) for entry in added for form in entry.surface_forms}
-        entries = tuple(e for e in entries if not taken & {_straight(f) for f in e.surface_forms}) + added
+
+def ruler_patterns(path: Path = BUILTIN, extra: Path | None = None) -> list[dict]:
+    """Patterns for every name and alias that is not context-only, as ORG with the canonical id."""
     patterns = []
-    for entry in entries:
+    for entry in merged(path, extra).entries:
         for form in entry.ruler_forms:
             # Wire copy mixes straight and curly apostrophes, and the ruler matches token text exactly.
             for variant in dict.fromkeys((form, form.replace("'", "’"))):
@@ -175,12 +179,15 @@ def canonical(text: str, path: Path = BUILTIN) -> str | None:
     """ "Nvidia’s", "the Pentagon", "Man Utd" -> canonical name; None when not a listed organisation.
 
     Case-sensitive like the ruler ("Apple" is listed, "apple" is not); context-only forms count here."""
-    by_form = load_organisations(path).by_form
+    return lookup(load_organisations(path), text)
+
+
+def lookup(index: OrganisationIndex, text: str) -> str | None:
     text = _straight(text.strip())
     for base in dict.fromkeys((text, text.strip(_EDGE))):
         for candidate in (base, _POSSESSIVE.sub("", base)):
             for form in (candidate, _LEADING_THE.sub("", candidate)):
-                found = by_form.get(form)
+                found = index.by_form.get(form)
                 if found is not None:
                     return found
     return None
@@ -199,6 +206,7 @@ class OrganisationNames:
     The organisation's canonical name goes in the span's kb_id, so its mentions group under one entity."""
 
     def __init__(self, nlp: Language, extra: Path | None = None) -> None:
+        self.index = merged(BUILTIN, extra)
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         forms: dict[str, list] = {}
         for pattern in ruler_patterns(BUILTIN, extra):
@@ -220,8 +228,16 @@ class OrganisationNames:
             if any(e.ent_id_ for e in overlapping) or any(_longer_name(e, span) for e in overlapping):
                 continue
             ents = [e for e in ents if e not in overlapping] + [span]
-        doc.ents = ents
+        doc.ents = [self._identified(e) for e in ents]
         return doc
+
+    def _identified(self, ent: Span) -> Span:
+        """An ORG the model found by itself under a listed form (also a context-only one: "Apple" the model
+        called an ORG is the company) joins that organisation."""
+        if ent.label_ != "ORG" or ent.kb_id_ or ent.ent_id_:
+            return ent
+        name = lookup(self.index, ent.text)
+        return Span(ent.doc, ent.start, ent.end, label="ORG", kb_id=name) if name else ent
 
 
 def _suffix_end(doc: Doc, end: int) -> int:

