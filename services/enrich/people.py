@@ -24,127 +24,22 @@ COMPONENT = "given_name_people"
 GIVEN_NAMES = Path(__file__).with_name("data") / "given_names.txt"
 RELABELLED = ("ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 # Given names that open far more organisation and place names than people's names in news copy.
-NOT_OPENERS = frozenset(
-    [
-        "North",
-        "South",
-        "East",
-        "West",
-        "Sierra",
-        "Santa",
-        "Saint",
-        "San",
-        "El",
-        "Le",
-        "La",
-        "Van",
-        "Royal",
-        "General",
-        "Christ",
-        "Jesus",
-        "Prince",
-        "King",
-        "Queen",
-        "Mercedes",
-        "Porsche",
-        "Bentley",
-        "Young",
-        "Page",
-        "Chase",
-        "Ford",
-        "Will",
-        "May",
-        "June",
-        "Hope",
-        "Grace",
-        "Faith",
-        "Summer",
-        "Dawn",
-        "Rose",
-        "Star",
-        "Sky",
-        "Sun",
-        "Liberty",
-        "Justice",
-        "Unity",
-        "Golden",
-        "Silver",
-        "Diamond",
-        "Crystal",
-    ]
+_NOT_OPENERS = (
+    "North South East West Sierra Santa Saint San El Le La Van Royal General Christ Jesus Prince King "
+    "Queen Mercedes Porsche Bentley Young Page Chase Ford Will May June Hope Grace Faith Summer Dawn "
+    "Rose Star Sky Sun Liberty Justice Unity Golden Silver Diamond Crystal"
 )
+NOT_OPENERS = frozenset(_NOT_OPENERS.split())
 # Words that head organisation and place names rather than end a person's name.
-NAME_HEADS = frozenset(
-    [
-        "Airlines",
-        "Airways",
-        "Air",
-        "Agency",
-        "Army",
-        "Association",
-        "Avenue",
-        "Bank",
-        "Bay",
-        "Boulevard",
-        "Bridge",
-        "Capital",
-        "Center",
-        "Centre",
-        "Church",
-        "City",
-        "Club",
-        "College",
-        "Company",
-        "Corp",
-        "Corporation",
-        "Council",
-        "County",
-        "Court",
-        "Energy",
-        "Falls",
-        "Foundation",
-        "Fund",
-        "Group",
-        "Holdings",
-        "Hospital",
-        "Highway",
-        "Hotel",
-        "Inc",
-        "Institute",
-        "Island",
-        "Islands",
-        "Lake",
-        "Ltd",
-        "Media",
-        "Motors",
-        "Mountain",
-        "Mountains",
-        "Museum",
-        "Park",
-        "Partners",
-        "Party",
-        "Police",
-        "Port",
-        "Railway",
-        "River",
-        "Road",
-        "School",
-        "Sea",
-        "Square",
-        "Stadium",
-        "Station",
-        "Street",
-        "Systems",
-        "Technologies",
-        "Tower",
-        "Trust",
-        "Union",
-        "United",
-        "University",
-        "Valley",
-        "Ventures",
-    ]
+_NAME_HEADS = (
+    "Airlines Airways Air Agency Army Association Avenue Bank Bay Boulevard Bridge Capital Center "
+    "Centre Church City Club College Company Corp Corporation Council County Court Energy Falls "
+    "Foundation Fund Group Holdings Hospital Highway Hotel Inc Institute Island Islands Lake Ltd "
+    "Media Motors Mountain Mountains Museum Park Partners Party Police Port Railway River Road School "
+    "Sea Square Stadium Station Street Systems Technologies Tower Trust Union United University "
+    "Valley Ventures"
 )
+NAME_HEADS = frozenset(_NAME_HEADS.split())
 _WORD = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*[a-zß-ÿ][\w'’-]*$")
 
 
