@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from services.common.exceptions import SettingsError
+from services.enrich.name_lists import ListedName
 
 COMPONENT = "organisation_names"
 BUILTIN = Path(__file__).with_name("data") / "organisations.json"
@@ -65,24 +66,8 @@ _EDGE = " \t\n.,;:!?\"'“”‘()[]—–"
 
 
 @dataclass(frozen=True)
-class Organisation:
-    name: str
-    aliases: tuple[str, ...]
-    kind: str
-    context_only: frozenset[str] = frozenset()
-
-    @property
-    def surface_forms(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
-
-    @property
-    def ruler_forms(self) -> tuple[str, ...]:
-        return tuple(form for form in self.surface_forms if form not in self.context_only)
-
-
-@dataclass(frozen=True)
 class OrganisationIndex:
-    entries: tuple[Organisation, ...]
+    entries: tuple[ListedName, ...]
     by_form: dict[str, str]
     """Every name and alias, with straight apostrophes, -> canonical name."""
 
@@ -116,7 +101,7 @@ def load_organisations(path: Path = BUILTIN) -> OrganisationIndex:
     return OrganisationIndex(tuple(entries), by_form)
 
 
-def _parse_entry(row: object, where: str) -> Organisation:
+def _parse_entry(row: object, where: str) -> ListedName:
     if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
         raise SettingsError(f"{where} needs a non-empty string 'name'")
     where = f"{where} ({row['name']})"
@@ -135,7 +120,7 @@ def _parse_entry(row: object, where: str) -> Organisation:
     stray = [form for form in context_only if form not in forms]
     if stray:
         raise SettingsError(f"{where}: context_only {stray} are not its name or aliases")
-    return Organisation(row["name"], aliases, row["kind"], frozenset(context_only))
+    return ListedName(row["name"], aliases, row["kind"], frozenset(context_only))
 
 
 def _strings(value: object, field: str, where: str) -> tuple[str, ...]:

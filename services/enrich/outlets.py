@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 
 from services.common.exceptions import SettingsError
+from services.enrich.name_lists import ListedName
 
 BUILTIN = Path(__file__).with_name("data") / "outlets.json"
 KINDS = ("agency", "broadcaster", "newspaper", "magazine", "online")
@@ -22,24 +23,8 @@ _EDGE = " \t\n.,;:!?\"'“”‘’()[]-—–"
 
 
 @dataclass(frozen=True)
-class Outlet:
-    name: str
-    aliases: tuple[str, ...]
-    kind: str
-    context_only: frozenset[str] = frozenset()
-
-    @property
-    def surface_forms(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
-
-    @property
-    def ruler_forms(self) -> tuple[str, ...]:
-        return tuple(form for form in self.surface_forms if form not in self.context_only)
-
-
-@dataclass(frozen=True)
 class OutletIndex:
-    entries: tuple[Outlet, ...]
+    entries: tuple[ListedName, ...]
     _by_form: dict[str, str]
     pattern: re.Pattern[str]
     """Any name or alias, longest first, on word boundaries; case-sensitive (outlet names are capitalised)."""
@@ -68,7 +53,7 @@ def _strip_the(text: str) -> str:
     return text[4:] if text[:4].lower() == "the " else text
 
 
-def _parse(data: bytes, origin: str) -> list[Outlet]:
+def _parse(data: bytes, origin: str) -> list[ListedName]:
     try:
         rows = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -85,7 +70,7 @@ def _parse(data: bytes, origin: str) -> list[Outlet]:
                 f"outlets file {origin}: entry {i} ({row['name']}): kind must be one of {KINDS}"
             )
         aliases = tuple(a for a in row.get("aliases", []) if isinstance(a, str) and a.strip())
-        outlets.append(Outlet(row["name"], aliases, kind, frozenset(row.get("context_only", []))))
+        outlets.append(ListedName(row["name"], aliases, kind, frozenset(row.get("context_only", []))))
     return outlets
 
 
