@@ -21,6 +21,8 @@ RAW_FIELDS = (
     "versioncreated",
     "body_text",
 )
+# What a submitter may give: the raw record without what ingest adds (schemas/article-submission.schema.json).
+SUBMISSION_FIELDS = tuple(f for f in RAW_FIELDS if f not in ("id", "received_at"))
 
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans(

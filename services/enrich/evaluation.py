@@ -18,7 +18,7 @@ from typing import Any
 
 import spacy
 
-from services.common.records import build_raw_article, utc_now
+from services.common.records import SUBMISSION_FIELDS, build_raw_article, utc_now
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
 from services.enrich.entities import UNUSED_COMPONENTS
@@ -28,7 +28,6 @@ from services.enrich.scores import Counts, Miss, micro, same_outlets, score_enti
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "articles.jsonl"
 TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP")
 HEADLINE_TYPES = ("PERSON", "ORG", "GPE")  # the target: F1 over these three, micro-averaged
-ARTICLE_FIELDS = ("guid", "provider", "url", "headline", "byline", "dateline", "language", "body_text")
 
 
 @dataclass
@@ -121,7 +120,7 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
         settings.ner_model, settings.outlets_path, organisations_file=settings.organisations_path
     )
     records = [
-        build_raw_article({k: a[k] for k in ARTICLE_FIELDS if k in a}, received_at=utc_now())
+        build_raw_article({k: a[k] for k in SUBMISSION_FIELDS if k in a}, received_at=utc_now())
         for a in articles
     ]
     enriched = enricher.enrich(records)

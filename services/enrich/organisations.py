@@ -151,8 +151,12 @@ def merged(path: Path = BUILTIN, extra: Path | None = None) -> OrganisationIndex
 
 def ruler_patterns(path: Path = BUILTIN, extra: Path | None = None) -> list[dict]:
     """Patterns for every name and alias that is not context-only, as ORG with the canonical id."""
+    return _patterns(merged(path, extra).entries)
+
+
+def _patterns(entries: tuple[ListedName, ...]) -> list[dict]:
     patterns = []
-    for entry in merged(path, extra).entries:
+    for entry in entries:
         for form in entry.ruler_forms:
             # Wire copy mixes straight and curly apostrophes, and the ruler matches token text exactly.
             for variant in dict.fromkeys((form, form.replace("'", "’"))):
@@ -194,7 +198,7 @@ class OrganisationNames:
         self.index = merged(BUILTIN, extra)
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         forms: dict[str, list] = {}
-        for pattern in ruler_patterns(BUILTIN, extra):
+        for pattern in _patterns(self.index.entries):
             forms.setdefault(pattern["id"], []).append(nlp.make_doc(pattern["pattern"]))
         for canonical_name, docs in forms.items():
             self.matcher.add(canonical_name, docs)

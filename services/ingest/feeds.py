@@ -51,7 +51,7 @@ import httpx
 
 from services.common.exceptions import RecordError, SettingsError
 from services.common.logs import get_logger
-from services.common.records import normalise_body
+from services.common.records import SUBMISSION_FIELDS, normalise_body
 from services.common.serialization import dumps_pretty, loads
 from services.ingest import formats
 from services.ingest.exceptions import KafkaUnavailable, Rejected
@@ -65,18 +65,6 @@ FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 FEED_KEYS = ("name", "url", "interval_s", "provider")
 FEED_FORMATS = ("rss", "atom")
 ITEM_RESULTS = ("new", "updated", "unchanged", "failed")
-# The fields of an article submission (schemas/article-submission.schema.json): drafts are trimmed to them.
-SUBMISSION_FIELDS = (
-    "guid",
-    "provider",
-    "url",
-    "headline",
-    "byline",
-    "dateline",
-    "language",
-    "versioncreated",
-    "body_text",
-)
 # Items remembered per feed; the ones longest out of the feed are forgotten first (feeds hold 10-100 items).
 MAX_ITEMS_PER_FEED = 5000
 STATE_VERSION = 1
