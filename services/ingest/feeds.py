@@ -411,11 +411,12 @@ class FeedPoller:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        client = self._http()
         try:
             # httpx's timeout is per read; this bounds the whole poll, so a trickling server cannot hold it.
             async with (
                 asyncio.timeout(self._timeout_s),
-                self._http().stream("GET", feed.url, headers=headers) as response,
+                client.stream("GET", feed.url, headers=headers) as response,
             ):
                 if response.status_code == 304:
                     return 304, response.headers, b""
