@@ -195,6 +195,7 @@ def _die(exc: Exception) -> None:
 def run(service: EnrichService) -> None:
     service.processor.last_progress_at = time.time()
     worker = faust.Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker.spinner = None  # its cursor escapes would land in the JSON log stream
     log.info(
         "enrich_started",
         group=service.settings.enrich_group,
