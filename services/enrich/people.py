@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from services.enrich.name_lists import given_names
 from services.enrich.places import gazetteer
 
 COMPONENT = "given_name_people"
-GIVEN_NAMES = Path(__file__).with_name("data") / "given_names.txt"
 RELABELLED = ("ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 # Given names that open far more organisation and place names than people's names in news copy.
 _NOT_OPENERS = (
@@ -44,9 +43,8 @@ _WORD = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’-]*[a-zß-ÿ][\w'’-]*$")
 
 
 @lru_cache(maxsize=1)
-def given_names() -> frozenset[str]:
-    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
-    return frozenset(line for line in lines if line and not line.startswith("#")) - NOT_OPENERS
+def name_openers() -> frozenset[str]:
+    return given_names() - NOT_OPENERS
 
 
 def looks_like_person(words: list[str], places: frozenset[str], major: frozenset[str]) -> bool:
@@ -57,7 +55,7 @@ def looks_like_person(words: list[str], places: frozenset[str], major: frozenset
         return False
     first = words[0]
     return (
-        first in given_names()
+        first in name_openers()
         and first not in major
         and " ".join(words) not in places
         and not NAME_HEADS.intersection(words)

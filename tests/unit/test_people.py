@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.enrich.people import GIVEN_NAMES, looks_like_person
+from services.enrich.name_lists import GIVEN_NAMES
+from services.enrich.people import looks_like_person
 from services.enrich.places import gazetteer
 
 
