@@ -20,6 +20,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from services.enrich.companies import COMPONENT as COMPANIES_COMPONENT
 from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
 from services.enrich.outlets import OutletIndex
 from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
@@ -157,8 +158,8 @@ class _Group:
 
 
 def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
-    """Load once per worker: the NER, the outlet ruler before it, the organisation, place and people
-    components after it."""
+    """Load once per worker: the NER, the outlet ruler before it, the organisation, company, place and
+    people components after it."""
     nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
     ruler = nlp.add_pipe(
         "entity_ruler",
@@ -174,7 +175,8 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
         ]
     )
     nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner", config={"extra_file": str(organisations_file or "")})
-    nlp.add_pipe(PLACE_TYPES_COMPONENT, after=ORGANISATIONS_COMPONENT)
+    nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
+    nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)
     nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
     return nlp
 

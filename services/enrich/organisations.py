@@ -24,41 +24,12 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from services.common.exceptions import SettingsError
+from services.enrich.companies import LEGAL_FORMS
 from services.enrich.name_lists import ListedName
 
 COMPONENT = "organisation_names"
 BUILTIN = Path(__file__).with_name("data") / "organisations.json"
 KINDS = ("international", "government", "party", "company", "ngo", "sports", "other")
-# Company legal forms that follow a name in business copy.
-LEGAL_FORMS = frozenset(
-    [
-        "Inc",
-        "Inc.",
-        "Corp",
-        "Corp.",
-        "Co",
-        "Co.",
-        "Ltd",
-        "Ltd.",
-        "Plc",
-        "plc",
-        "PLC",
-        "AG",
-        "SE",
-        "SA",
-        "S.A.",
-        "NV",
-        "N.V.",
-        "A/S",
-        "ASA",
-        "AB",
-        "Oyj",
-        "LLC",
-        "L.P.",
-        "GmbH",
-        "SpA",
-    ]
-)
 _FIELDS = {"name", "aliases", "kind", "context_only"}
 _POSSESSIVE = re.compile(r"(?:'s|')$")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")

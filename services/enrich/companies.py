@@ -1,0 +1,175 @@
+"""Companies and clubs no list can hold, recognised by their legal form: "Havbris ASA", "PT Vale Indonesia
+Tbk", "Delta Marine Terminals S.A.E.", "Malmö FF". A spaCy component after the organisation list.
+
+The small model reads such names as people ("Havbris", "Hidroelectrica S.A."), places ("Vale Indonesia")
+or misses them ("Hessler Antriebstechnik GmbH"). A run of capitalised words ending in a legal form is an
+organisation; it gets its full name as kb_id, and so do later mentions of the name without its form
+("Vale Indonesia" after "PT Vale Indonesia Tbk", "Delta Marine" after "Delta Marine Terminals S.A.E."),
+so they group under one entity.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+COMPONENT = "legal_form_names"
+# Legal forms (and club suffixes) that close a name in business and sports copy, as the tokenizer splits them.
+LEGAL_FORMS = frozenset(
+    [
+        "Inc",
+        "Inc.",
+        "Corp",
+        "Corp.",
+        "Co",
+        "Co.",
+        "Ltd",
+        "Ltd.",
+        "Limited",
+        "Plc",
+        "plc",
+        "PLC",
+        "LLC",
+        "LLP",
+        "L.P.",
+        "AG",
+        "SE",
+        "SA",
+        "S.A.",
+        "S.A.E.",
+        "NV",
+        "N.V.",
+        "BV",
+        "B.V.",
+        "ASA",
+        "AS",
+        "AB",
+        "Oy",
+        "Oyj",
+        "GmbH",
+        "KGaA",
+        "SpA",
+        "SAS",
+        "S.A.S.",
+        "SRL",
+        "S.R.L.",
+        "S.L.",
+        "Tbk",
+        "Bhd",
+        "Berhad",
+        "Sdn",
+        "Pty",
+        "FC",
+        "AFC",
+        "CF",
+        "FF",
+    ]
+)
+# Forms that open a name instead: "PT Vale Indonesia Tbk", "PJSC Gazprom Neft".
+PREFIX_FORMS = frozenset(["PT", "PJSC", "JSC", "OAO", "PAO"])
+MAX_NAME_WORDS = 6
+# Capitalised words that open a sentence or a clause, not a company's name.
+_NOT_NAME_WORDS = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "By",
+        "For",
+        "From",
+        "Of",
+        "And",
+        "But",
+        "Its",
+        "Their",
+        "His",
+        "Her",
+        "Our",
+        "Shares",
+    ]
+)
+_NUMERIC_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"])
+
+
+@Language.component(COMPONENT)
+def legal_form_names(doc: Doc) -> Doc:
+    ents = list(doc.ents)
+    for span in _named_by_form(doc):
+        ents = _claim(ents, span)
+        for form in _short_forms(span):
+            for mention in _mentions(doc, form, span):
+                ents = _claim(ents, mention)
+    doc.ents = ents
+    return doc
+
+
+def _named_by_form(doc: Doc) -> list[Span]:
+    spans = []
+    i = 1
+    while i < len(doc):
+        if doc[i].text not in LEGAL_FORMS or not _name_word(doc[i - 1]):
+            i += 1
+            continue
+        start = i
+        while start > 0 and i - start < MAX_NAME_WORDS and _name_word(doc[start - 1]):
+            start -= 1
+        while doc[start].text in ("&", "-"):
+            start += 1
+        if start > 0 and doc[start - 1].text in PREFIX_FORMS:
+            start -= 1
+        end = i + 1
+        while end < len(doc) and doc[end].text in LEGAL_FORMS:  # "Sdn Bhd"
+            end += 1
+        name = doc[start:end]
+        spans.append(Span(doc, start, end, label="ORG", kb_id=name.text))
+        i = end
+    return spans
+
+
+def _name_word(token) -> bool:
+    if token.text in ("&", "-"):
+        return not token.whitespace_ or token.text == "&"
+    text = token.text
+    return (
+        text[:1].isupper()
+        and any(c.isalpha() for c in text)
+        and text not in _NOT_NAME_WORDS
+        and text not in LEGAL_FORMS
+        and token.ent_type_ not in _NUMERIC_LABELS
+    )
+
+
+def _short_forms(span: Span) -> list[str]:
+    """The name without its legal forms ("Vale Indonesia"), and its openings of two words or more
+    ("Delta Marine" of "Delta Marine Terminals"), longest first: later mentions use them on their own."""
+    words = [t for t in span if t.text not in LEGAL_FORMS and t.text not in PREFIX_FORMS]
+    if not words:
+        return []
+    core = span.doc[words[0].i : words[-1].i + 1]
+    return [core[:n].text for n in range(len(core), 1, -1)] or [core.text]
+
+
+def _mentions(doc: Doc, core: str, full: Span) -> list[Span]:
+    spans = []
+    for match in re.finditer(rf"(?<![\w-]){re.escape(core)}(?![\w-])", doc.text):
+        span = doc.char_span(match.start(), match.end(), label="ORG", kb_id=full.kb_id)
+        if span is not None and not (full.start <= span.start and span.end <= full.end):
+            spans.append(span)
+    return spans
+
+
+def _claim(ents: list[Span], span: Span) -> list[Span]:
+    """Put `span` in place of the entities it overlaps, unless one of them is a listed outlet or
+    organisation, or a longer organisation name the model found around it."""
+    overlapping = [e for e in ents if e.start < span.end and span.start < e.end]
+    for ent in overlapping:
+        if ent.ent_id_ or ent.kb_id_:
+            return ents
+        if ent.label_ == "ORG" and ent.start <= span.start and span.end <= ent.end and len(ent) > len(span):
+            return ents
+    return [e for e in ents if e not in overlapping] + [span]
