@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from services.enrich.companies import COMPONENT as COMPANIES_COMPONENT
 from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
 from services.enrich.outlets import OutletIndex
+from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
 from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
 from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
 
@@ -70,16 +71,11 @@ _TRAILING = re.compile(r"(?:['’]s|['’])$")
 _EDGE_CHARS = " \t\n\"'“”‘’«»()[]{},.;:!?—–-"
 _ABBREVIATION = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 # Titles before a name: the mention is the person, without the title ("Taoiseach Micheál Martin").
+# Titles only people carry also make an ORG mention a person; "General", "King", "Queen" and the like
+# also open organisation names (General Motors, King's College), so only a PERSON mention loses them.
+_PERSON_TITLE = re.compile(r"^(?:" + "|".join(re.escape(t) for t in PERSON_TITLES) + r")\s+(?=[A-Z])")
 _TITLE = re.compile(
-    r"^(?:President|Vice President|Prime Minister|Chancellor|Taoiseach|Premier|Prince|Princess|King|Queen|"
-    r"Senator|Sen\.|Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.|"
-    r"General|Gen\.|Judge|Justice)\s+(?=[A-Z])"
-)
-# Titles only people carry: an ORG mention opening with one is a mislabelled person ("Taoiseach Micheál
-# Martin"). "General", "King", "Queen" also open organisation names (General Motors, King's College).
-_PERSON_TITLE = re.compile(
-    r"^(?:President|Vice President|Prime Minister|Chancellor|Taoiseach|Premier|Senator|Sen\.|"
-    r"Representative|Rep\.|Governor|Gov\.|Mayor|Minister|Secretary|Pope|Sheikh|Dr\.)\s+(?=[A-Z])"
+    r"^(?:" + "|".join(re.escape(t) for t in (*PERSON_TITLES, *AMBIGUOUS_TITLES)) + r")\s+(?=[A-Z])"
 )
 # Lower-case words the model takes into a place name ("Kasai province"): the place is "Kasai".
 _PLACE_SUFFIX = re.compile(r"\s+(?:province|region|state|county|district|prefecture|oblast)$")
@@ -241,18 +237,15 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
     """Fold "Putin" (whatever it was tagged) into "Vladimir Putin" when exactly one full PERSON name in the
-    article ends (or starts) with it. Returns the names that took in a short form."""
+    article has it as a word. Returns the names that took in a short form."""
     people = {key: g for key, g in groups.items() if g.votes["PERSON"] and len(g.name.split()) >= 2}
     took_in = set()
     for key, group in list(groups.items()):
         if key in people or group.canonical or group.listed or len(group.name.split()) != 1:
             continue
         short = group.name.casefold()
-        owners = [
-            k
-            for k, g in people.items()
-            if short in (g.name.split()[-1].casefold(), g.name.split()[0].casefold())
-        ]
+        # Any word of the name: "Putin", "Vladimir", or "Lula" of "Luiz Inácio Lula da Silva".
+        owners = [k for k, g in people.items() if short in g.name.casefold().split()]
         if len(owners) != 1:
             continue  # two Smiths, or none: leave it alone rather than guess
         owner = groups[owners[0]]

@@ -271,6 +271,13 @@ def test_surname_tagged_with_another_type_is_folded_into_the_person(blank):
     assert [text[s:e] for s, e in person.spans] == ["Yevgeny Prigozhin", "Prigozhin"]
 
 
+def test_a_name_used_from_the_middle_of_a_full_name_is_that_person(blank):
+    text = "President Luiz Inácio Lula da Silva spoke. Lula's office said so."
+    doc = hand_doc(blank, text, ("Luiz Inácio Lula da Silva", "PERSON"), ("Lula", "PERSON"))
+    (person,) = entities_from_doc(doc)
+    assert (person.name, person.mentions) == ("Luiz Inácio Lula da Silva", 2)
+
+
 def test_a_surname_two_people_share_is_left_alone(blank):
     text = "John Smith and Mary Smith met. Smith said no."
     doc = hand_doc(blank, text, ("John Smith", "PERSON"), ("Mary Smith", "PERSON"), ("Smith", "PERSON"))

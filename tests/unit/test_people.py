@@ -1,13 +1,73 @@
-"""The given-name rule: short names opening with a given name are people, unless they are places or
-organisation names."""
+"""The people component: names after titles, mentions completed (particles, hyphens, "Jr."), and the
+given-name rule (short names opening with a given name are people, unless they are places or
+organisation names)."""
 
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from services.enrich.name_lists import GIVEN_NAMES
-from services.enrich.people import looks_like_person
+from services.enrich.people import given_name_people, looks_like_person
 from services.enrich.places import gazetteer
+from tests.unit.test_entities import hand_doc
+
+
+@pytest.fixture(scope="module")
+def blank():
+    return spacy.blank("en")
+
+
+def people(doc) -> list[str]:
+    return [e.text for e in doc.ents if e.label_ == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "person"),
+    [
+        ("Crown Prince Mohammed bin Salman will visit.", [("Crown Prince Mohammed bin Salman", "PERSON")],
+         "Mohammed bin Salman"),
+        ("It acquitted Datuk Seri Rahimah Abdul Ghani of graft.", [("Datuk Seri", "PERSON"), ("Abdul Ghani", "PERSON")],
+         "Rahimah Abdul Ghani"),
+        ("Lagos Governor Babajide Sanwo-Olu told reporters.", [], "Babajide Sanwo-Olu"),
+        ("Agriculture Secretary Francisco Tiu Laurel Jr. defended it.", [("Francisco Tiu", "PERSON")],
+         "Francisco Tiu Laurel Jr."),
+        ("President Lai Ching-te spoke.", [], "Lai Ching-te"),
+        ("UN Secretary General Antonio Guterres spoke.", [], "Antonio Guterres"),
+    ],
+)  # fmt: skip
+def test_a_title_names_the_person_after_it(blank, text, model, person):
+    assert people(given_name_people(hand_doc(blank, text, *model))) == [person]
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "person"),
+    [
+        ("Markus von der Heyde said so.", [("Markus von der", "PERSON"), ("Heyde", "GPE")], "Markus von der Heyde"),
+        ("Ask Mohammed bin Salman now.", [("Mohammed", "PERSON")], "Mohammed bin Salman"),
+        ("Nebojša Lazarević-Kostić said.", [("Nebojša Lazarević", "PERSON")], "Nebojša Lazarević-Kostić"),
+        ("Robert F. Kennedy Jr. said.", [("Robert F. Kennedy", "PERSON")], "Robert F. Kennedy Jr."),
+        ("Francisco Tiu Laurel Jr. said.", [("Francisco Tiu", "PERSON"), ("Laurel Jr.", "PERSON")],
+         "Francisco Tiu Laurel Jr."),
+        ("said Ahmad Tajuddin-Lim today.", [("Tajuddin-Lim", "PERSON")], "Ahmad Tajuddin-Lim"),
+    ],
+)  # fmt: skip
+def test_a_person_mention_takes_in_what_completes_it(blank, text, model, person):
+    assert people(given_name_people(hand_doc(blank, text, *model))) == [person]
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("General Motors said so.", [("General Motors", "ORG")]),
+        ("President Trump's plan, de facto law.", [("Trump", "PERSON")]),
+        ("Smith, Jones and others.", [("Smith", "PERSON"), ("Jones", "PERSON")]),
+        ("the Governor University board", []),
+    ],
+)
+def test_titles_and_completion_leave_other_shapes_alone(blank, text, model):
+    doc = given_name_people(hand_doc(blank, text, *model))
+    assert [(e.text, e.label_) for e in doc.ents] == model
 
 
 @pytest.fixture(scope="module")
