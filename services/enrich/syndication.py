@@ -11,6 +11,9 @@ Pure functions over the body text (plus the optional dateline, byline and provid
   "according to The Wall Street Journal"). A mention in the story is never an origin or a contributor.
 - credit lines are only looked for in the closing block of the story (the last few lines), so a sentence
   such as "From the start, ..." in the middle of a story is never a credit.
+- sign-offs that credit people, not outlets ("Reporting by A; Editing by B", Bloomberg's "--With assistance
+  from A" and "To contact the reporter on this story: ..."), give no origin or contributor but are masked
+  with the credit lines, so the NER does not report the staff as people in the story.
 
 Tags (stable vocabulary, sorted):
   syndicated            origin or at least one contributor is known
@@ -86,8 +89,9 @@ _CLOSING = [
     (
         "signoff",
         re.compile(
-            r"^(?:reporting|writing|editing|compiled|additional reporting|graphics|"
-            r"produced|edited|written)\s+by\s+.+$",
+            r"^(?:(?:reporting|writing|editing|compiled|additional reporting|graphics|"
+            r"produced|edited|written)\s+by|with assistance from|"
+            r"to contact the (?:reporters?|editors?)(?: responsible)?(?: for this story)?:?)\s+.+$",
             re.I,
         ),
     ),
