@@ -22,6 +22,7 @@ from services.common.records import SUBMISSION_FIELDS, build_raw_article, utc_no
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
 from services.enrich.entities import UNUSED_COMPONENTS
+from services.enrich.outlets import OutletIndex
 from services.enrich.pipeline import build_enricher
 from services.enrich.scores import Counts, Miss, micro, same_outlets, score_entities, score_outlets
 
@@ -129,13 +130,22 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
     raw, ours, syndication = SystemScores(), SystemScores(), SyndicationScores()
     for article, doc, record in zip(articles, raw_docs, enriched, strict=True):
         gold, name = article["gold"], article.get("id", "?")
+        gold_entities = [_with_outlet_name(g, enricher.outlets) for g in gold["entities"]]
         raw_predicted = list(dict.fromkeys((ent.text, ent.label_) for ent in doc.ents))
-        raw.add(name, *score_entities(gold["entities"], raw_predicted, TYPES))
+        raw.add(name, *score_entities(gold_entities, raw_predicted, TYPES))
         our_predicted = [(e["name"], e["type"]) for e in record["entities"]]
-        ours.add(name, *score_entities(gold["entities"], our_predicted, TYPES))
+        ours.add(name, *score_entities(gold_entities, our_predicted, TYPES))
         _score_syndication(syndication, name, gold["syndication"], record["syndication"])
     seconds = {"raw_spacy": raw_seconds, "newswire": newswire_seconds}
     return Report(corpus_name, settings.ner_model, len(articles), raw, ours, syndication, seconds)
+
+
+def _with_outlet_name(entity: dict[str, Any], outlets: OutletIndex) -> dict[str, Any]:
+    """Gold names an outlet as the story writes it ("AFP"); newswire reports its canonical name
+    ("Agence France-Presse"). Either is the right entity."""
+    forms = (entity["name"], *entity.get("aliases", ()))
+    names = {outlets.canonical(form) for form in forms} - {None}
+    return {**entity, "aliases": [*entity.get("aliases", ()), *sorted(names)]} if names else entity
 
 
 def _score_syndication(scores: SyndicationScores, name: str, gold: dict, got: dict) -> None:

@@ -51,3 +51,18 @@ def test_precision_recall_f1():
     assert c.f1 == pytest.approx(2 * 0.8 * (8 / 12) / (0.8 + 8 / 12))
     outlets = score_outlets(["CNN", "Reuters"], ["Reuters", "Politico"])
     assert (outlets.tp, outlets.fp, outlets.fn) == (1, 1, 1)
+
+
+def test_an_outlet_named_as_the_story_writes_it_also_matches_its_canonical_name():
+    from services.enrich.evaluation import _with_outlet_name
+    from services.enrich.outlets import load_outlets
+
+    outlets = load_outlets(None)
+    gold = [
+        _with_outlet_name(g, outlets)
+        for g in [{"name": "AFP", "type": "ORG"}, {"name": "Ibama", "type": "ORG"}]
+    ]
+    counts, _ = score_entities(gold, [("Agence France-Presse", "ORG"), ("Ibama", "ORG")], ["ORG"])
+    assert (counts["ORG"].tp, counts["ORG"].fp, counts["ORG"].fn) == (2, 0, 0)
+    counts, _ = score_entities(gold, [("Reuters", "ORG")], ["ORG"])
+    assert (counts["ORG"].tp, counts["ORG"].fp, counts["ORG"].fn) == (0, 1, 2)
