@@ -99,6 +99,11 @@ _CLOSING = [
 _WIRE_DATELINE = re.compile(
     r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30})?\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]+"
 )
+# A dateline without an agency: "KUALA LUMPUR –", "BACOLOD CITY, Philippines –", "LONDON, Jan 5 —".
+_PLAIN_DATELINE = re.compile(
+    r"^\s*(?P<dateline>[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:,\s*[A-Z][\w.'’ ]{1,30}?)?"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s+(?:--|[—–-]))\s+(?=[A-Z“\"])"  # a sentence starts after it
+)
 _PARENS = re.compile(r"^\((?P<inner>.*)\)$")
 _SMALL_WORDS = {
     "of",
@@ -157,6 +162,7 @@ class Syndication:
     attributions: tuple[str, ...] = ()
     credit_lines: tuple[str, ...] = ()
     credit_spans: tuple[tuple[int, int], ...] = ()
+    """Credit lines, sign-offs and the dateline: masked from the NER, they are not story text."""
     origin_from: str | None = None
 
     def to_record(self) -> dict:
@@ -187,8 +193,12 @@ def find_syndication(
     wire, wire_span = _wire_agency(body_text, outlets)
     if wire_span:
         found.spans.append(wire_span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
-    elif dateline:
-        wire, _ = _wire_agency(dateline, outlets)
+    else:
+        plain = _PLAIN_DATELINE.match(body_text)
+        if plain:  # "KUALA LUMPUR –": where the copy was filed, metadata like the credits
+            found.spans.append(plain.span("dateline"))
+        if dateline:
+            wire, _ = _wire_agency(dateline, outlets)
     ranked = sorted(found.origins, key=lambda o: o[0])
     origin, origin_from = (ranked[0][1], "credit-line") if ranked else (None, None)
     if origin is None and wire:

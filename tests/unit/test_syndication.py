@@ -518,3 +518,22 @@ def test_seed_story(outlets):
     tags = syndication_tags(found, outlets)
     assert {"origin:the-epoch-times", "contributor:reuters", "syndicated"} <= set(tags)
     assert "wire" not in tags
+
+
+@pytest.mark.parametrize(
+    ("opening", "dateline"),
+    [
+        ("KUALA LUMPUR – The court sat.", "KUALA LUMPUR –"),
+        ("BACOLOD CITY, Philippines – Sugar planters warned.", "BACOLOD CITY, Philippines –"),
+        ("LONDON, Jan 5 — Prices rose.", "LONDON, Jan 5 —"),
+    ],
+)
+def test_a_dateline_without_an_agency_is_masked_but_credits_nothing(outlets, opening, dateline):
+    found = find_syndication(opening, outlets)
+    assert [opening[s:e] for s, e in found.credit_spans] == [dateline]
+    assert (found.origin, found.credit_lines) == (None, ())
+
+
+@pytest.mark.parametrize("opening", ["NATO - the alliance - met.", "A Romanian court – on Tuesday – ruled."])
+def test_a_story_opening_with_capitals_and_a_dash_is_not_a_dateline(outlets, opening):
+    assert find_syndication(opening, outlets).credit_spans == ()
