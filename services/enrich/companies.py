@@ -1,5 +1,9 @@
-"""Companies and clubs no list can hold, recognised by their legal form: "Havbris ASA", "PT Vale Indonesia
-Tbk", "Delta Marine Terminals S.A.E.", "Malmö FF". A spaCy component after the organisation list.
+"""Organisation names no list can hold, recognised by their shape: a spaCy component after the
+organisation list.
+
+Companies and clubs by their legal form: "Havbris ASA", "PT Vale Indonesia Tbk", "Delta Marine Terminals
+S.A.E.", "Malmö FF". And a name the model cut after "of" or "for" ("National Stock Exchange of" | "India")
+runs on through the capitalised words after it.
 
 The small model reads such names as people ("Havbris", "Hidroelectrica S.A."), places ("Vale Indonesia")
 or misses them ("Hessler Antriebstechnik GmbH"). A run of capitalised words ending in a legal form is an
@@ -99,6 +103,13 @@ _NUMERIC_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PE
 @Language.component(COMPONENT)
 def legal_form_names(doc: Doc) -> Doc:
     ents = list(doc.ents)
+    for ent in list(ents):
+        if ent.label_ == "ORG" and not ent.kb_id_ and ent[-1].lower_ in ("of", "for") and ent.end < len(doc):
+            end = ent.end
+            while end < len(doc) and end - ent.end < MAX_NAME_WORDS and _name_word(doc[end]):
+                end += 1
+            if end > ent.end:
+                ents = _claim([e for e in ents if e != ent], Span(doc, ent.start, end, label="ORG"))
     for span in _named_by_form(doc):
         ents = _claim(ents, span)
         for form in _short_forms(span):

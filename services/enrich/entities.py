@@ -68,6 +68,8 @@ UNUSED_COMPONENTS = (
 
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:['’]s|['’])$")
+# A place or company used as a modifier: "Houston-area", "Pune-based", "Spanish-led".
+_MODIFIER = re.compile(r"-(?:area|based|led|born|made|owned|backed|run|listed|bound|registered)$")
 _EDGE_CHARS = " \t\n\"'“”‘’«»()[]{},.;:!?—–-"
 _ABBREVIATION = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 # Titles before a name: the mention is the person, without the title ("Taoiseach Micheál Martin").
@@ -214,13 +216,17 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
 
 
 def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Trim quotes, punctuation, a leading "the" and a possessive off a mention, keeping exact offsets."""
+    """Trim quotes, punctuation, a leading "the", a possessive and a "-based" off a mention, keeping
+    exact offsets."""
     while start < end and text[start] in _EDGE_CHARS:
         start += 1
     end = _trim_end(text, start, end)
     lead = _LEADING.match(text[start:end])
     if lead and end - start - lead.end() >= 2:
         start += lead.end()
+    modifier = _MODIFIER.search(text[start:end])
+    if modifier and modifier.start() >= 2:
+        end = start + modifier.start()
     trail = _TRAILING.search(text[start:end])
     if trail and trail.start() >= 2:
         end = _trim_end(text, start, start + trail.start())

@@ -8,7 +8,8 @@ and ISO 3166-2 through `pycountry` (states, provinces, regions and counties of e
 ORG) or a LOC; any listed place corrects a PERSON or NORP. A name that is part of a longer PERSON entity
 in the same story ("Jackson" after "Lisa Jackson") is left alone: it is that person's surname.
 
-Wire copy also says what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso",
+Named natural features ("Ohio River", "Lake Turkana", "Gulf of Mexico") are LOC. Wire copy also says
+what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso",
 "Harris and Fort Bend counties". Names in those phrases are GPEs whether or not the gazetteer knows them.
 """
 
@@ -105,6 +106,13 @@ _OPENERS = frozenset(
         "Residents",
     ]
 )
+# Named natural features are locations, whatever the model made of them ("Lagos Lagoon" as FAC, "Jadar
+# Valley" as GPE). Not "Coast", "Falls", "Bay", "Forest", "Hills": they end city, country and club names.
+_FEATURE = re.compile(
+    r"^(?:\S.*\s(?:River|Lagoon|Lake|Valley|Highlands|Mountains|Range|Sea|Ocean|Gulf|Delta|Basin|Plateau|"
+    r"Desert|Peninsula|Straits?|Fjord|Reef|Glacier)|(?:Lake|Mount|Mt\.)\s[A-Z][\w'’-]+|"
+    r"(?:Gulf|Bay|Sea|Strait) of (?:the )?[A-Z][\w'’-]+)$"
+)
 # Parts of continents are regions, not political units: "West Africa", "Southeast Asia".
 _REGION = re.compile(
     r"^(?:(?:North|South|East|West|Central|Northern|Southern|Eastern|Western)(?:east|west|ern)?|"
@@ -167,7 +175,7 @@ def place_types(doc: Doc) -> Doc:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
         elif ent.label_ in ("GPE", "ORG") and _DEMONYM.match(text) and text not in places:
             ent = doc.char_span(ent.start_char, ent.end_char, label="NORP")  # "Ukrainian" is not a place
-        elif ent.label_ == "GPE" and _REGION.match(text):
+        elif ent.label_ == "GPE" and _REGION.match(text) or _FEATURE.match(text) and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="LOC")
         ents.append(ent)
     doc.ents = filter_spans(ents + cued)  # a hyphenated place may have taken in the next entity

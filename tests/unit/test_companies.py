@@ -84,3 +84,14 @@ def test_pipeline_reports_the_company_once_under_its_full_name():
     (record,) = enricher.enrich([build_raw_article({"body_text": body}, received_at=utc_now())])
     companies = [e for e in record["entities"] if "Havbris" in e["name"]]
     assert [(e["name"], e["type"], e["mentions"]) for e in companies] == [("Havbris ASA", "ORG", 3)]
+
+
+def test_an_organisation_cut_after_of_runs_on_through_the_capitalised_words(blank):
+    text = "The National Stock Exchange of India has grown."
+    doc = legal_form_names(hand_doc(blank, text, ("National Stock Exchange of", "ORG"), ("India", "GPE")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("National Stock Exchange of India", "ORG")]
+
+
+def test_an_organisation_ending_in_of_before_lower_case_words_is_left_alone(blank):
+    doc = legal_form_names(hand_doc(blank, "The Bank of said no.", ("Bank of", "ORG")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Bank of", "ORG")]

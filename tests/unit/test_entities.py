@@ -516,3 +516,27 @@ def test_a_place_is_not_short_for_an_organisation_named_after_it(blank):
     text = "The Kansas Hospital Association warned that rural Kansas would lose clinics."
     doc = hand_doc(blank, text, ("Kansas Hospital Association", "ORG"), ("Kansas", "GPE"))
     assert names(entities_from_doc(doc)) == {"Kansas Hospital Association": "ORG", "Kansas": "GPE"}
+
+
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [("Ohio River", "GPE"), ("Lagos Lagoon", "FAC"), ("Lake Turkana", "PERSON"), ("Gulf of Mexico", "ORG"),
+     ("Ethiopian Highlands", "NORP")],
+)  # fmt: skip
+def test_named_natural_features_are_locations(blank, surface, label):
+    doc = place_types(hand_doc(blank, f"Water from {surface} rose.", (surface, label)))
+    assert [(e.text, e.label_) for e in doc.ents] == [(surface, "LOC")]
+
+
+@pytest.mark.parametrize("name", ["Ivory Coast", "Green Bay", "Nottingham Forest", "Mount Sinai Hospital"])
+def test_names_that_end_like_features_but_are_not_keep_their_label(blank, name):
+    doc = place_types(hand_doc(blank, f"Then {name} won.", (name, "ORG")))
+    assert [e.label_ for e in doc.ents] != ["LOC"]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"), [("Houston-area residents", "Houston-area"), ("a Pune-based firm", "Pune-based")]
+)
+def test_a_name_used_as_a_modifier_loses_the_modifier(blank, text, surface):
+    (entity,) = entities_from_doc(hand_doc(blank, text, (surface, "GPE")))
+    assert entity.name == surface.split("-")[0]
