@@ -121,7 +121,10 @@ class Entity:
     type: str
     mentions: int
     spans: tuple[tuple[int, int], ...]
+    """[start, end) offsets into the body text."""
     salience: float
+    headline_spans: tuple[tuple[int, int], ...] = ()
+    """[start, end) offsets into the headline."""
 
     def to_record(self) -> dict:
         return {
@@ -129,6 +132,7 @@ class Entity:
             "type": self.type,
             "mentions": self.mentions,
             "spans": [list(span) for span in self.spans],
+            "headline_spans": [list(span) for span in self.headline_spans],
             "salience": self.salience,
         }
 
@@ -179,12 +183,30 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
     return nlp
 
 
-def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
-    """One entry per real-world entity, most salient first. Pure: reads the doc, loads nothing."""
+def ner_text(headline: str | None, story: str) -> tuple[str, int]:
+    """The text the NER reads: the headline, a blank line, then the story. Returns it with the offset
+    at which the story starts (0 without a headline), for `entities_from_doc`."""
+    if not headline:
+        return story, 0
+    return f"{headline}\n\n{story}", len(headline) + 2
+
+
+def title_case(headline: str) -> bool:
+    """Most longer words capitalised: "Novo Nordisk Slides After Trial Misses Goal"."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", headline) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
+    """One entry per real-world entity, most salient first. `doc` reads `ner_text(headline, story)`;
+    mentions before `body_offset` are in the headline. Pure: reads the doc, loads nothing."""
     groups: dict[str, _Group] = {}
     text = doc.text  # rebuilt from the tokens on every access: read it once
+    # In a Title Case headline every word looks like a name ("Novo Nordisk Slides After ..."): take only
+    # the names the story itself gives, found there by `_add_untagged_mentions`.
+    headline_start = 0 if title_case(text[: max(0, body_offset - 2)]) else body_offset
     for ent in doc.ents:
-        if ent.label_ not in ENTITY_TYPES:
+        if ent.label_ not in ENTITY_TYPES or headline_start <= ent.start_char < body_offset:
             continue
         cleaned = _clean(text, ent.start_char, ent.end_char)
         if cleaned is None:
@@ -212,7 +234,7 @@ def entities_from_doc(doc: Doc, *, headline: str | None = None) -> list[Entity]:
     merged_surnames = _merge_short_person_names(groups)
     _merge_short_org_names(groups)
     _add_untagged_mentions(text, groups)
-    return _rank(groups, merged_surnames, len(text), headline)
+    return _rank(groups, merged_surnames, len(text), body_offset)
 
 
 def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -271,12 +293,20 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
     long_names = {k: g for k, g in groups.items() if len(g.name.split()) >= 2 and not g.votes["PERSON"]}
     orgs = {k: g for k, g in long_names.items() if g.votes["ORG"]}
     for key, group in list(groups.items()):
-        if key in long_names or " " in group.name or any(group.votes[t] for t in ("NORP", *PLACE_TYPES)):
-            continue  # "China" is not short for "People's Bank of China", nor "Kansas" for a Kansas body
+        if key in long_names or " " in group.name:
+            continue
         short = group.name
+        place = any(group.votes[t] for t in ("NORP", *PLACE_TYPES))
         if _ACRONYM.match(short) and not group.votes["PERSON"]:
+            # "EU" -> "European Union"; a place's only to a place: "US" -> "United States"
             letters = short.replace(".", "")
-            owners = [k for k, g in long_names.items() if _initials(g.name) == letters]
+            owners = [
+                k
+                for k, g in long_names.items()
+                if _initials(g.name) == letters and (not place or any(g.votes[t] for t in PLACE_TYPES))
+            ]
+        elif place:
+            continue  # "China" is not short for "People's Bank of China", nor "Kansas" for a Kansas body
         elif group.votes["PERSON"]:
             # A lone word tagged PERSON that is no one's surname here (those merged already) but opens
             # an organisation's name is that organisation ("Atletico" -> "Atletico Madrid").
@@ -334,28 +364,26 @@ def _decide_type(group: _Group, merged_surname: bool) -> str:
     return max(votes, key=lambda t: (votes[t], -TYPE_PRIORITY.get(t, 99)))
 
 
-def _rank(groups: dict[str, _Group], merged: set[str], length: int, headline: str | None) -> list[Entity]:
-    """salience = 0.5 * mentions / most mentions + 0.3 * (1 - first offset / length) + 0.2 * in headline."""
+def _rank(groups: dict[str, _Group], merged: set[str], length: int, body_offset: int) -> list[Entity]:
+    """salience = 0.5 * mentions / most mentions + 0.3 * (1 - first offset / length) + 0.2 * in headline,
+    offsets over headline and story together."""
     if not groups:
         return []
     most = max(len(g.spans) for g in groups.values())
-    head = (headline or "").casefold()
     entities = []
     for key, group in groups.items():
-        name = group.name
-        in_headline = bool(head) and any(
-            form.casefold() in head for form in {name, name.split()[-1]} if len(form) >= 3
-        )
-        salience = (
-            0.5 * len(group.spans) / most + 0.3 * (1 - group.first / max(1, length)) + 0.2 * in_headline
-        )
+        spans = sorted(group.spans)
+        headline = tuple(span for span in spans if span[0] < body_offset)
+        body = tuple((s - body_offset, e - body_offset) for s, e in spans if s >= body_offset)
+        salience = 0.5 * len(spans) / most + 0.3 * (1 - group.first / max(1, length)) + 0.2 * bool(headline)
         entities.append(
             Entity(
-                name=name,
+                name=group.name,
                 type=_decide_type(group, key in merged),
-                mentions=len(group.spans),
-                spans=tuple(sorted(group.spans)),
+                mentions=len(spans),
+                spans=body,
                 salience=round(min(1.0, salience), 3),
+                headline_spans=headline,
             )
         )
     return sorted(entities, key=lambda e: (-e.salience, e.name))

@@ -58,6 +58,7 @@ PERSON_TITLES = (
 )  # fmt: skip
 AMBIGUOUS_TITLES = ("Prince", "Princess", "King", "Queen", "General", "Gen.", "Judge", "Justice")
 _TITLE_TOKENS = tuple(sorted({tuple(t.split()) for t in PERSON_TITLES}, key=len, reverse=True))
+_TITLE_OPENERS = frozenset(t[0] for t in _TITLE_TOKENS)
 _TITLE_WORDS = frozenset(w for title in PERSON_TITLES for w in title.split()) | {"General", "Deputy"}
 # Lower-case words inside names: "Lula da Silva", "von der Leyen", "bin Salman", "al-Wazir".
 PARTICLES = frozenset(
@@ -125,6 +126,9 @@ def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
     spans = []
     i = 0
     while i < len(doc):
+        if doc[i].text not in _TITLE_OPENERS:
+            i += 1
+            continue
         n = next((len(t) for t in _TITLE_TOKENS if tuple(x.text for x in doc[i : i + len(t)]) == t), 0)
         if not n:
             i += 1

@@ -1,4 +1,5 @@
-"""Enrichment of raw article records: syndication first, then NER on the story without its credit lines.
+"""Enrichment of raw article records: syndication first, then NER on the headline and the story without
+its credit lines.
 
 Pure apart from the spaCy model, which is loaded once in `build_enricher` and passed in.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from spacy.language import Language
 
 from services.common.records import rfc3339, utc_now
-from services.enrich.entities import entities_from_doc, load_pipeline
+from services.enrich.entities import entities_from_doc, load_pipeline, ner_text
 from services.enrich.outlets import OutletIndex, load_outlets
 from services.enrich.syndication import find_syndication, mask_spans, syndication_tags
 
@@ -68,12 +69,15 @@ class Enricher:
             for raw in raws
         ]
         # Blank the credit lines (same length) so sign-off names are not story entities and spans stay valid.
-        stories = [mask_spans(raw["body_text"], s.credit_spans) for raw, s in zip(raws, found, strict=True)]
-        docs = self.nlp.pipe(stories, batch_size=self.batch_size)
+        texts = [
+            ner_text(raw.get("headline"), mask_spans(raw["body_text"], s.credit_spans))
+            for raw, s in zip(raws, found, strict=True)
+        ]
+        docs = self.nlp.pipe((text for text, _ in texts), batch_size=self.batch_size)
         enriched_at = rfc3339(self.clock())
         out = []
-        for raw, syndication, doc in zip(raws, found, docs, strict=True):
-            entities = entities_from_doc(doc, headline=raw.get("headline"))
+        for raw, syndication, doc, (_, body_offset) in zip(raws, found, docs, texts, strict=True):
+            entities = entities_from_doc(doc, body_offset=body_offset)
             out.append(
                 {
                     **raw,

@@ -29,7 +29,14 @@ class FakeEnricher:
                 {
                     **raw,
                     "entities": [
-                        {"name": "Paris", "type": "GPE", "mentions": 1, "spans": [[0, 5]], "salience": 1.0}
+                        {
+                            "name": "Paris",
+                            "type": "GPE",
+                            "mentions": 1,
+                            "spans": [[0, 5]],
+                            "headline_spans": [],
+                            "salience": 1.0,
+                        }
                     ],
                     "syndication": {
                         "origin": "Reuters",

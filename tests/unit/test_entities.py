@@ -6,7 +6,7 @@ import spacy
 
 from services.common.records import build_raw_article, utc_now
 from services.common.settings import Settings
-from services.enrich.entities import ENTITY_TYPES, entities_from_doc
+from services.enrich.entities import ENTITY_TYPES, entities_from_doc, ner_text, title_case
 from services.enrich.pipeline import build_enricher
 from services.enrich.places import COMPONENT, gazetteer, place_types
 
@@ -188,19 +188,21 @@ def test_salience_in_range_and_sorted_descending(enricher):
     assert saliences == sorted(saliences, reverse=True)
 
 
-def test_headline_mention_raises_salience(enricher):
+def test_headline_mentions_are_headline_spans_and_raise_salience(enricher):
     body = (
         "Officials in Lagos said the flooding had displaced thousands of families. Health Minister Ngozi "
         "Okafor visited a shelter on Monday and promised more aid. The Red Cross said it had sent medical "
         "teams to the city."
     )
+    headline = "Red Cross sends medical teams to flooded city"
     plain = enrich(enricher, body)
-    headed = enrich(enricher, body, headline="Red Cross sends medical teams to flooded city")
+    headed = enrich(enricher, body, headline=headline)
     before, after = by_name(plain)["Red Cross"], by_name(headed)["Red Cross"]
+    assert after["spans"] == before["spans"]
+    assert [headline[s:e] for s, e in after["headline_spans"]] == ["Red Cross"]
+    assert after["mentions"] == before["mentions"] + 1
     assert after["salience"] > before["salience"]
-    assert after["mentions"] == before["mentions"]
-    # an entity not in the headline keeps its salience
-    assert by_name(headed)["Ngozi Okafor"]["salience"] == by_name(plain)["Ngozi Okafor"]["salience"]
+    assert by_name(headed)["Ngozi Okafor"]["headline_spans"] == []
 
     def rank(record, name):
         return [e["name"] for e in record["entities"]].index(name)
@@ -363,14 +365,51 @@ def test_numeric_labels_are_dropped(blank):
 
 
 def test_salience_formula_and_order(blank):
-    text = "Oslo and Bergen met. Then Bergen agreed and Bergen signed."
+    story = "Talks in Bergen and Oslo ended. Then Bergen agreed and Bergen signed."
+    text, offset = ner_text("Oslo deal", story)
     doc = hand_doc(blank, text, ("Oslo", "GPE"), ("Bergen", "GPE"))
-    entities = entities_from_doc(doc, headline="Oslo deal")
-    bergen, oslo = entities  # three mentions beat a headline mention here
+    entities = entities_from_doc(doc, body_offset=offset)
+    oslo, bergen = entities  # in the headline and first: that beats three later mentions
     assert bergen.name == "Bergen" and bergen.mentions == 3
-    assert bergen.salience == round(0.5 + 0.3 * (1 - 9 / len(text)), 3)
-    assert oslo.salience == round(0.5 / 3 + 0.3 + 0.2, 3)
+    assert bergen.salience == round(0.5 + 0.3 * (1 - text.index("Bergen") / len(text)), 3)
+    # two mentions (headline and story), the first at offset 0, in the headline
+    oslo_in_story = story.index("Oslo")
+    assert (oslo.mentions, oslo.spans, oslo.headline_spans) == (
+        2,
+        ((oslo_in_story, oslo_in_story + 4),),
+        ((0, 4),),
+    )
+    assert oslo.salience == round(0.5 * 2 / 3 + 0.3 + 0.2, 3)
     assert all(0.0 <= e.salience <= 1.0 for e in entities)
+
+
+def test_an_entity_named_only_in_the_headline_is_reported_with_headline_spans(enricher):
+    headline = "Kenyan fishermen blame dams for shrinking catch"
+    body = "Fishermen on the shores of Lake Turkana say their catch has fallen for three years running."
+    entity = by_name(enrich(enricher, body, headline=headline))["Kenyan"]
+    assert (entity["type"], entity["spans"], entity["mentions"]) == ("NORP", [], 1)
+    assert [headline[s:e] for s, e in entity["headline_spans"]] == ["Kenyan"]
+
+
+def test_a_title_case_headline_gives_only_names_the_story_also_gives(enricher):
+    headline = "Novo Nordisk Slides After Cutting Outlook Again"
+    body = "Novo Nordisk cut its sales outlook on Wednesday, and its shares fell 9% in Copenhagen."
+    entities = enrich(enricher, body, headline=headline)["entities"]
+    in_headline = {e["name"] for e in entities if e["headline_spans"]}
+    assert in_headline == {"Novo Nordisk"}
+    assert all(e["spans"] for e in entities)
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("China Cuts Key Rate for First Time in a Year to Bolster Growth", True),
+        ("Archaeologists find Roman-era shipwreck off Sicily", False),
+        ("Putin and Xi meet in Moscow", False),
+    ],
+)
+def test_title_case(headline, expected):
+    assert title_case(headline) is expected
 
 
 def test_no_entities_no_output(blank):
