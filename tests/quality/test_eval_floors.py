@@ -24,6 +24,22 @@ def heldout() -> dict:
     return evaluate(load_corpus(path), Settings.from_env({}), corpus_name=path.name).summary()
 
 
+@pytest.fixture(scope="module")
+def round2() -> dict:
+    path = DEFAULT_CORPUS.with_name("round2.jsonl")
+    return evaluate(load_corpus(path), Settings.from_env({}), corpus_name=path.name).summary()
+
+
+def test_round2_entity_f1_floor_and_margin(round2):
+    """The second round: written blind like the held-out set, then used to find general fixes."""
+    ours = round2["newswire"]["person_org_gpe"]["f1"]
+    raw = round2["raw_spacy"]["person_org_gpe"]["f1"]
+    assert ours >= FLOORS["round2_entity_f1"], round2["newswire"]
+    assert ours - raw >= FLOORS["round2_entity_margin"], (ours, raw)
+    syndication = round2["syndication"]
+    assert min(syndication["origin_accuracy"], syndication["contributors_accuracy"]) >= FLOORS["origin"]
+
+
 def test_heldout_entity_f1_floor_and_margin(heldout):
     """The held-out articles were written without sight of the rules and never tuned on: the floor says
     the rules still help on names they were not written around."""
@@ -56,11 +72,13 @@ def test_syndication_floors(summary):
 
 
 FLOORS = {
-    "entity_f1": 0.92,  # the issue's target; reached 0.931
-    "entity_margin": 0.15,  # reached 0.160 over raw spaCy (target 0.10)
+    "entity_f1": 0.93,  # the issue's target is 0.92; reached 0.939
+    "entity_margin": 0.16,  # reached 0.177 over raw spaCy (target 0.10)
     "origin": 0.97,
     "contributors": 0.97,
     "attributions_f1": 0.97,  # reached 1.000
-    "heldout_entity_f1": 0.80,  # reached 0.812 on tests/corpus/heldout.jsonl
-    "heldout_entity_margin": 0.10,  # reached 0.127 over raw spaCy
+    "round2_entity_f1": 0.87,  # reached 0.886 on tests/corpus/round2.jsonl
+    "round2_entity_margin": 0.18,  # reached 0.209 over raw spaCy
+    "heldout_entity_f1": 0.82,  # reached 0.835 on tests/corpus/heldout.jsonl
+    "heldout_entity_margin": 0.14,  # reached 0.161 over raw spaCy
 }
