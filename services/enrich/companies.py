@@ -22,55 +22,11 @@ from spacy.tokens import Doc, Span
 COMPONENT = "legal_form_names"
 # Legal forms (and club suffixes) that close a name in business and sports copy, as the tokenizer splits them.
 LEGAL_FORMS = frozenset(
-    [
-        "Inc",
-        "Inc.",
-        "Corp",
-        "Corp.",
-        "Co",
-        "Co.",
-        "Ltd",
-        "Ltd.",
-        "Limited",
-        "Plc",
-        "plc",
-        "PLC",
-        "LLC",
-        "LLP",
-        "L.P.",
-        "AG",
-        "SE",
-        "SA",
-        "S.A.",
-        "S.A.E.",
-        "NV",
-        "N.V.",
-        "BV",
-        "B.V.",
-        "ASA",
-        "AS",
-        "AB",
-        "Oy",
-        "Oyj",
-        "GmbH",
-        "KGaA",
-        "SpA",
-        "SAS",
-        "S.A.S.",
-        "SRL",
-        "S.R.L.",
-        "S.L.",
-        "Tbk",
-        "Bhd",
-        "Berhad",
-        "Sdn",
-        "Pty",
-        "FC",
-        "AFC",
-        "CF",
-        "FF",
-    ]
-)
+    ["Inc", "Inc.", "Corp", "Corp.", "Co", "Co.", "Ltd", "Ltd.", "Limited", "Plc", "plc", "PLC", "LLC",
+     "LLP", "L.P.", "AG", "SE", "SA", "S.A.", "S.A.E.", "NV", "N.V.", "BV", "B.V.", "ASA", "AS", "AB",
+     "Oy", "Oyj", "GmbH", "KGaA", "SpA", "SAS", "S.A.S.", "SRL", "S.R.L.", "S.L.", "Tbk", "Bhd", "Berhad",
+     "Sdn", "Pty", "FC", "AFC", "CF", "FF"]
+)  # fmt: skip
 # Forms that open a name instead: "PT Vale Indonesia Tbk", "PJSC Gazprom Neft".
 PREFIX_FORMS = frozenset(["PT", "PJSC", "JSC", "OAO", "PAO"])
 MAX_NAME_WORDS = 6

@@ -62,30 +62,9 @@ _TITLE_OPENERS = frozenset(t[0] for t in _TITLE_TOKENS)
 _TITLE_WORDS = frozenset(w for title in PERSON_TITLES for w in title.split()) | {"General", "Deputy"}
 # Lower-case words inside names: "Lula da Silva", "von der Leyen", "bin Salman", "al-Wazir".
 PARTICLES = frozenset(
-    [
-        "al",
-        "bin",
-        "binti",
-        "bint",
-        "ibn",
-        "da",
-        "de",
-        "do",
-        "dos",
-        "das",
-        "del",
-        "della",
-        "di",
-        "du",
-        "la",
-        "le",
-        "van",
-        "von",
-        "der",
-        "den",
-        "ter",
-    ]
-)
+    ["al", "bin", "binti", "bint", "ibn", "da", "de", "do", "dos", "das", "del", "della", "di", "du", "la",
+     "le", "van", "von", "der", "den", "ter"]
+)  # fmt: skip
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _SUFFIXES = frozenset(["Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"])
 

@@ -35,36 +35,10 @@ LARGE_CITY = 250_000
 COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
 # ISO 3166-2 names that are ordinary words in English copy ("Central", "Plateau"): never a place alone.
 _GENERIC_DIVISIONS = frozenset(
-    [
-        "Central",
-        "Centre",
-        "North",
-        "South",
-        "East",
-        "West",
-        "Northern",
-        "Southern",
-        "Eastern",
-        "Western",
-        "Capital",
-        "Coast",
-        "Coastal",
-        "Islands",
-        "Lakes",
-        "Plateau",
-        "Upper",
-        "Lower",
-        "Middle",
-        "Interior",
-        "Littoral",
-        "Oriental",
-        "Occidental",
-        "Nord",
-        "Sud",
-        "Est",
-        "Ouest",
-    ]
-)
+    ["Central", "Centre", "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
+     "Capital", "Coast", "Coastal", "Islands", "Lakes", "Plateau", "Upper", "Lower", "Middle", "Interior",
+     "Littoral", "Oriental", "Occidental", "Nord", "Sud", "Est", "Ouest"]
+)  # fmt: skip
 _LARGE_DIVISIONS = frozenset(
     [
         "State", "Province", "Region", "Governorate", "Prefecture", "Autonomous region", "Autonomous community",
@@ -89,23 +63,9 @@ _NAME_THEN_KIND = re.compile(
 )
 # Capitalised sentence openers a run of names picks up ("In An Giang province").
 _OPENERS = frozenset(
-    [
-        "In",
-        "At",
-        "On",
-        "Near",
-        "From",
-        "The",
-        "And",
-        "But",
-        "Both",
-        "Across",
-        "Around",
-        "Outside",
-        "Inside",
-        "Residents",
-    ]
-)
+    ["In", "At", "On", "Near", "From", "The", "And", "But", "Both", "Across", "Around", "Outside",
+     "Inside", "Residents"]
+)  # fmt: skip
 # Named natural features are locations, whatever the model made of them ("Lagos Lagoon" as FAC, "Jadar
 # Valley" as GPE). Not "Coast", "Falls", "Bay", "Forest", "Hills": they end city, country and club names.
 _FEATURE = re.compile(
