@@ -66,10 +66,12 @@ def legal_form_names(doc: Doc) -> Doc:
                 end += 1
             if end > ent.end:
                 ents = _claim([e for e in ents if e != ent], Span(doc, ent.start, end, label="ORG"))
-    for span in _named_by_form(doc):
+    spans = _named_by_form(doc)
+    text = doc.text if spans else ""  # rebuilt from the tokens on every access: read it once
+    for span in spans:
         ents = _claim(ents, span)
         for form in _short_forms(span):
-            for mention in _mentions(doc, form, span):
+            for mention in _mentions(doc, text, form, span):
                 ents = _claim(ents, mention)
     doc.ents = ents
     return doc
@@ -121,9 +123,9 @@ def _short_forms(span: Span) -> list[str]:
     return [core[:n].text for n in range(len(core), 1, -1)] or [core.text]
 
 
-def _mentions(doc: Doc, core: str, full: Span) -> list[Span]:
+def _mentions(doc: Doc, text: str, core: str, full: Span) -> list[Span]:
     spans = []
-    for match in re.finditer(rf"(?<![\w-]){re.escape(core)}(?![\w-])", doc.text):
+    for match in re.finditer(rf"(?<![\w-]){re.escape(core)}(?![\w-])", text):
         span = doc.char_span(match.start(), match.end(), label="ORG", kb_id=full.kb_id)
         if span is not None and not (full.start <= span.start and span.end <= full.end):
             spans.append(span)
