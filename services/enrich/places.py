@@ -8,7 +8,8 @@ and ISO 3166-2 through `pycountry` (states, provinces, regions and counties of e
 ORG) or a LOC; any listed place corrects a PERSON or NORP. A name that is part of a longer PERSON entity
 in the same story ("Jackson" after "Lisa Jackson") is left alone: it is that person's surname.
 
-Named natural features ("Ohio River", "Lake Turkana", "Gulf of Mexico") are LOC. Wire copy also says
+A name a compass word qualifies in the story ("West Yorkshire") is a place on its own too ("Yorkshire").
+Named natural features ("Ohio River", "River Calder", "Lake Turkana", "Gulf of Mexico") are LOC. Wire copy also says
 what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso",
 "Harris and Fort Bend counties". Names in those phrases are GPEs whether or not the gazetteer knows them.
 """
@@ -30,6 +31,16 @@ from services.enrich.name_lists import given_names
 COMPONENT = "place_types"
 # One capitalised word with a nationality ending: "Ukrainian", "Japanese", "Kurdish", "Chilean".
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ean|ani|iot)s?$")
+# Nationalities the endings above miss.
+_OTHER_DEMONYMS = frozenset(
+    ["Welsh", "French", "Dutch", "Swiss", "Thai", "Greek", "Czech", "Scots", "Basque", "Catalan", "Filipino",
+     "Iraqi", "Israeli", "Pakistani", "Saudi", "Yemeni", "Kuwaiti", "Qatari", "Emirati", "Omani", "Bahraini",
+     "Bangladeshi", "Nepali", "Somali", "Afghan", "Malagasy", "Icelandic", "Arab", "Uzbek", "Kazakh",
+     "Tajik", "Kyrgyz", "Turkmen", "Serb", "Croat", "Slovak", "Slovene", "Bosniak", "Lao", "Burmese"]
+)  # fmt: skip
+_COMPASS = frozenset(["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western"])
+# "Mississippi Republican", "Texas Democrats": a place and a party, tagged as one NORP.
+_PLACE_PARTY = re.compile(r"^(.+) (Republicans?|Democrats?)$")
 LARGE_CITY = 250_000
 # Country names as people write them, where GeoNames' official short name differs.
 COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
@@ -70,7 +81,7 @@ _OPENERS = frozenset(
 # Valley" as GPE). Not "Coast", "Falls", "Bay", "Forest", "Hills": they end city, country and club names.
 _FEATURE = re.compile(
     r"^(?:\S.*\s(?:River|Lagoon|Lake|Valley|Highlands|Mountains|Range|Sea|Ocean|Gulf|Delta|Basin|Plateau|"
-    r"Desert|Peninsula|Straits?|Fjord|Reef|Glacier)|(?:Lake|Mount|Mt\.)\s[A-Z][\w'’-]+|"
+    r"Desert|Peninsula|Straits?|Fjord|Reef|Glacier)|(?:[Tt]he )?(?:Lake|Mount|Mt\.|River)\s[A-Z][\w'’-]+|"
     r"(?:Gulf|Bay|Sea|Strait) of (?:the )?[A-Z][\w'’-]+)$"
 )
 # Parts of continents are regions, not political units: "West Africa", "Southeast Asia".
@@ -114,6 +125,7 @@ def place_types(doc: Doc) -> Doc:
     person_words = {
         w for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for w in ent.text.split()
     }
+    qualified = _compass_qualified(doc)
     ents = []
     cued = _cued_places(doc, places)
     for ent in doc.ents:
@@ -121,25 +133,54 @@ def place_types(doc: Doc) -> Doc:
             continue  # the phrase around it says what it is
         ent = _hyphenated_place(doc, ent, places)
         text = ent.text
-        parts = _place_list(doc, ent, places)
+        parts = _place_list(doc, ent, places) or _place_and_party(doc, ent, major)
         if parts:  # "Mombasa, Kisumu" tagged as one entity: two places
             ents.extend(parts)
             continue
         fixable = (
             ent.label_ in ("PERSON", "NORP")
-            and text in places
+            and (text in places or text in qualified)
             or ent.label_ in ("ORG", "LOC")
             and text in major
         )
         if fixable and text not in person_words and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
-        elif ent.label_ in ("GPE", "ORG") and _DEMONYM.match(text) and text not in places:
+        elif (
+            ent.label_ in ("GPE", "ORG", "PERSON")
+            and is_demonym(text)
+            and text not in places
+            and text not in person_words
+            and not ent.kb_id_
+        ):
             ent = doc.char_span(ent.start_char, ent.end_char, label="NORP")  # "Ukrainian" is not a place
         elif ent.label_ == "GPE" and _REGION.match(text) or _FEATURE.match(text) and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="LOC")
         ents.append(ent)
     doc.ents = filter_spans(ents + cued)  # a hyphenated place may have taken in the next entity
     return doc
+
+
+def is_demonym(text: str) -> bool:
+    return bool(_DEMONYM.match(text)) or text in _OTHER_DEMONYMS
+
+
+def _compass_qualified(doc: Doc) -> set[str]:
+    """ "Yorkshire" of "West Yorkshire" tagged as a place in this story."""
+    return {
+        ent.text.split(" ", 1)[1]
+        for ent in doc.ents
+        if ent.label_ == "GPE" and ent.text.split(" ", 1)[0] in _COMPASS and " " in ent.text
+    }
+
+
+def _place_and_party(doc: Doc, ent, major: frozenset[str]) -> list:
+    match = _PLACE_PARTY.match(ent.text)
+    if not match or match.group(1) not in major or ent.kb_id_:
+        return []
+    start = ent.start_char
+    place = doc.char_span(start, start + len(match.group(1)), label="GPE")
+    party = doc.char_span(ent.start_char + match.start(2), ent.end_char, label="NORP")
+    return [place, party] if place is not None and party is not None else []
 
 
 def _cued_places(doc: Doc, places: frozenset[str]) -> list:

@@ -560,11 +560,51 @@ def test_a_place_is_not_short_for_an_organisation_named_after_it(blank):
 @pytest.mark.parametrize(
     ("surface", "label"),
     [("Ohio River", "GPE"), ("Lagos Lagoon", "FAC"), ("Lake Turkana", "PERSON"), ("Gulf of Mexico", "ORG"),
-     ("Ethiopian Highlands", "NORP")],
+     ("Ethiopian Highlands", "NORP"), ("River Calder", "ORG"), ("the River Calder", "ORG")],
 )  # fmt: skip
 def test_named_natural_features_are_locations(blank, surface, label):
     doc = place_types(hand_doc(blank, f"Water from {surface} rose.", (surface, label)))
     assert [(e.text, e.label_) for e in doc.ents] == [(surface, "LOC")]
+
+
+def test_a_nationality_tagged_as_a_person_is_norp(blank):
+    text = "The Welsh government will pay. Irvine Welsh said Welsh readers agreed."
+    doc = place_types(
+        hand_doc(blank, text, ("Welsh", "PERSON"), ("Irvine Welsh", "PERSON"), ("Welsh", "PERSON"))
+    )
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Welsh", "PERSON"),  # someone's surname in this story: left alone
+        ("Irvine Welsh", "PERSON"),
+        ("Welsh", "PERSON"),
+    ]
+    doc = place_types(hand_doc(blank, "The Welsh government will pay.", ("Welsh", "PERSON")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Welsh", "NORP")]
+
+
+def test_a_name_a_compass_word_qualifies_is_a_place_on_its_own(blank):
+    places, _ = gazetteer()
+    assert "Yorkshire" not in places
+    text = "Rain hit Yorkshire overnight, and West Yorkshire worst."
+    doc = place_types(hand_doc(blank, text, ("Yorkshire", "PERSON"), ("West Yorkshire", "GPE")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Yorkshire", "GPE"), ("West Yorkshire", "GPE")]
+    doc = place_types(hand_doc(blank, "Rain hit Yorkshire overnight.", ("Yorkshire", "PERSON")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Yorkshire", "PERSON")]
+
+
+@pytest.mark.parametrize(("surface", "place", "party"), [("Mississippi Republican", "Mississippi", "Republican"),
+                                                         ("Texas Democrats", "Texas", "Democrats")])  # fmt: skip
+def test_a_place_and_a_party_tagged_as_one_are_split(blank, surface, place, party):
+    text = f"Senator Roger Wicker, a {surface}, objected."
+    doc = place_types(hand_doc(blank, text, (surface, "NORP")))
+    assert [(e.text, e.label_, e.start_char) for e in doc.ents] == [
+        (place, "GPE", text.index(place)),
+        (party, "NORP", text.index(party)),
+    ]
+
+
+def test_a_party_after_a_word_that_is_no_place_is_kept_whole(blank):
+    doc = place_types(hand_doc(blank, "A Zzyzx Republican spoke.", ("Zzyzx Republican", "NORP")))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Zzyzx Republican", "NORP")]
 
 
 @pytest.mark.parametrize("name", ["Ivory Coast", "Green Bay", "Nottingham Forest", "Mount Sinai Hospital"])
