@@ -112,6 +112,8 @@ DEPARTMENT_WORDS = frozenset(
 )
 _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
+# A feature named by a kind and one word: the word alone is the feature ("Everest", "Thames").
+_KIND_AND_NAME = re.compile(r"^(?:Mount|Mt\.|River|Lake)\s\S+$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
 
@@ -289,7 +291,8 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
 def _merge_short_org_names(groups: dict[str, _Group]) -> None:
     """Fold an acronym into the one name it abbreviates ("EU" -> "European Union") and a first or last
     word into the one organisation it opens or ends ("Southwest" -> "Southwest Airlines", "Commission" ->
-    "European Commission"); drop lone department words."""
+    "European Commission") and a feature's own name into it ("Everest" -> "Mount Everest"); drop lone
+    department words."""
     long_names = {k: g for k, g in groups.items() if len(g.name.split()) >= 2 and not g.votes["PERSON"]}
     orgs = {k: g for k, g in long_names.items() if g.votes["ORG"]}
     for key, group in list(groups.items()):
@@ -304,6 +307,12 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
                 k
                 for k, g in long_names.items()
                 if _initials(g.name) == letters and (not place or any(g.votes[t] for t in PLACE_TYPES))
+            ]
+        elif place and group.votes["LOC"] and not group.votes["GPE"]:
+            owners = [
+                k
+                for k, g in long_names.items()
+                if g.votes["LOC"] and _KIND_AND_NAME.match(g.name) and g.name.split()[-1] == short
             ]
         elif place:
             continue  # "China" is not short for "People's Bank of China", nor "Kansas" for a Kansas body

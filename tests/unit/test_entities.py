@@ -551,6 +551,15 @@ def test_a_first_word_folds_into_the_organisation_it_opens(blank):
     }
 
 
+def test_a_features_own_name_folds_into_it_but_a_country_does_not(blank):
+    text = "Climbers on Everest queued. Mount Everest is busy; Kenya closed Mount Kenya."
+    doc = hand_doc(
+        blank, text, ("Everest", "LOC"), ("Mount Everest", "LOC"), ("Kenya", "GPE"), ("Mount Kenya", "LOC")
+    )
+    entities = {e.name: (e.type, e.mentions) for e in entities_from_doc(doc)}
+    assert entities == {"Mount Everest": ("LOC", 2), "Kenya": ("GPE", 1), "Mount Kenya": ("LOC", 1)}
+
+
 def test_a_place_is_not_short_for_an_organisation_named_after_it(blank):
     text = "The Kansas Hospital Association warned that rural Kansas would lose clinics."
     doc = hand_doc(blank, text, ("Kansas Hospital Association", "ORG"), ("Kansas", "GPE"))
