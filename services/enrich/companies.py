@@ -10,6 +10,9 @@ or misses them ("Hessler Antriebstechnik GmbH"). A run of capitalised words endi
 organisation; it gets its full name as kb_id, and so do later mentions of the name without its form
 ("Vale Indonesia" after "PT Vale Indonesia Tbk", "Delta Marine" after "Delta Marine Terminals S.A.E."),
 so they group under one entity.
+
+And names the copy itself calls an organisation, in an apposition: "World Weather Attribution, a research
+group based at ...", "American Commercial Barge Line, one of the largest operators, ...".
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import re
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+from services.enrich.places import gazetteer
 
 COMPONENT = "legal_form_names"
 # Legal forms (and club suffixes) that close a name in business and sports copy, as the tokenizer splits them.
@@ -54,6 +59,21 @@ _NOT_NAME_WORDS = frozenset(
     ]
 )
 _NUMERIC_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"])
+# What an organisation is called right after its name. The head noun must end the phrase (a comma, or a
+# word such as "based" after it): "a company director" and "a spokesman for the company" are people.
+_ORGANISATION_NOUNS = (
+    r"group|company|firm|charity|organi[sz]ation|agency|union|association|foundation|think tank|operator|bank|"
+    r"lender|insurer|carrier|airline|retailer|maker|manufacturer|producer|broadcaster|start-?up|"
+    r"non-?profit|coalition|alliance|cooperative|consortium|conglomerate|developer|miner|utility|institute|"
+    r"regulator|watchdog|party|movement|federation|network|club|chain"
+)
+_APPOSITION = re.compile(
+    r", (?:an?|the|one of the) (?:(?!(?:for|of|at|in|with|from|to|by|on|and|who|whose)\b)[\w'’-]+ ){0,3}?"
+    rf"(?:{_ORGANISATION_NOUNS})s?"
+    r"(?=[,.;:)]|\s(?:based|that|which|in|headquartered|founded|owned|run|with|whose|at|from|backed|funded|"
+    r"listed|set up|known)\b)"
+)
+_NAME_JOINERS = frozenset(["of", "for", "and", "de", "&"])
 
 
 @Language.component(COMPONENT)
@@ -66,13 +86,14 @@ def legal_form_names(doc: Doc) -> Doc:
                 end += 1
             if end > ent.end:
                 ents = _claim([e for e in ents if e != ent], Span(doc, ent.start, end, label="ORG"))
-    spans = _named_by_form(doc)
-    text = doc.text if spans else ""  # rebuilt from the tokens on every access: read it once
-    for span in spans:
+    text = doc.text  # rebuilt from the tokens on every access: read it once
+    for span in _named_by_form(doc):
         ents = _claim(ents, span)
         for form in _short_forms(span):
             for mention in _mentions(doc, text, form, span):
                 ents = _claim(ents, mention)
+    for span in _named_by_apposition(doc, text):
+        ents = _claim(ents, span)
     doc.ents = ents
     return doc
 
@@ -97,6 +118,32 @@ def _named_by_form(doc: Doc) -> list[Span]:
         name = doc[start:end]
         spans.append(Span(doc, start, end, label="ORG", kb_id=name.text))
         i = end
+    return spans
+
+
+def _named_by_apposition(doc: Doc, text: str) -> list[Span]:
+    """The capitalised run before ", a research group ...": joining words inside it ("Commission for
+    Conciliation"), never at its ends."""
+    _, major = gazetteer()
+    spans = []
+    for match in _APPOSITION.finditer(text):
+        comma = doc.char_span(match.start(), match.start() + 1)
+        if comma is None:
+            continue
+        start = end = comma.start
+        while start > 0 and end - start < MAX_NAME_WORDS:
+            before = doc[start - 1]
+            if _name_word(before):
+                start -= 1
+            elif (
+                before.text in _NAME_JOINERS and start - 1 > 0 and _name_word(doc[start - 2]) and start < end
+            ):
+                start -= 2
+            else:
+                break
+        if start < end and doc[start:end].text not in major:  # "Brazil, the world's largest producer"
+            name = doc[start:end]
+            spans.append(Span(doc, start, end, label="ORG", kb_id=name.text))
     return spans
 
 

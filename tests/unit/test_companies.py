@@ -95,3 +95,42 @@ def test_an_organisation_cut_after_of_runs_on_through_the_capitalised_words(blan
 def test_an_organisation_ending_in_of_before_lower_case_words_is_left_alone(blank):
     doc = legal_form_names(hand_doc(blank, "The Bank of said no.", ("Bank of", "ORG")))
     assert [(e.text, e.label_) for e in doc.ents] == [("Bank of", "ORG")]
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "name"),
+    [
+        (
+            "Scientists with World Weather Attribution, a research group based at Imperial College, agreed.",
+            [("Weather Attribution", "PERSON")],
+            "World Weather Attribution",
+        ),
+        (
+            "American Commercial Barge Line, one of the largest operators, idled barges.",
+            [("American", "NORP"), ("Barge Line", "PERSON")],
+            "American Commercial Barge Line",
+        ),
+        ("Entergy, the region's largest power company, said so.", [], "Entergy"),
+        (
+            "The Commission for Conciliation, a state agency, ruled.",
+            [("Commission", "ORG")],
+            "Commission for Conciliation",
+        ),
+    ],
+)
+def test_a_name_the_copy_calls_an_organisation_is_one(blank, text, model, name):
+    doc = legal_form_names(hand_doc(blank, text, *model))
+    assert tagged(doc) == [(name, "ORG", name)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brazil, the world's largest producer, exports it.",  # a country
+        "Tom Jones, a former union official, said so.",  # the noun does not end the phrase
+        "Ann Lee, a spokeswoman for the company, said so.",
+        "Shares fell, a trader at the bank said.",  # no name before the comma
+    ],
+)
+def test_an_apposition_that_names_no_organisation_tags_nothing(blank, text):
+    assert all(e.label_ != "ORG" for e in legal_form_names(hand_doc(blank, text)).ents)
