@@ -141,9 +141,9 @@ def _named_by_apposition(doc: Doc, text: str) -> list[Span]:
                 start -= 2
             else:
                 break
-        if start < end and doc[start:end].text not in major:  # "Brazil, the world's largest producer"
-            name = doc[start:end]
-            spans.append(Span(doc, start, end, label="ORG", kb_id=name.text))
+        name = doc[start:end].text
+        if name and name not in major:  # "Brazil, the world's largest producer" is a country
+            spans.append(Span(doc, start, end, label="ORG", kb_id=name))
     return spans
 
 

@@ -9,9 +9,9 @@ ORG) or a LOC; any listed place corrects a PERSON or NORP. A name that is part o
 in the same story ("Jackson" after "Lisa Jackson") is left alone: it is that person's surname.
 
 A name a compass word qualifies in the story ("West Yorkshire") is a place on its own too ("Yorkshire").
-Named natural features ("Ohio River", "River Calder", "Lake Turkana", "Gulf of Mexico") are LOC. Wire copy also says
-what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso",
-"Harris and Fort Bend counties". Names in those phrases are GPEs whether or not the gazetteer knows them.
+Named natural features ("Ohio River", "River Calder", "Lake Turkana", "Gulf of Mexico") are LOC. Wire
+copy also says what a place is: "the town of Finnsnes", "the states of Pará and Mato Grosso", "Harris and
+Fort Bend counties". Names in those phrases are GPEs whether or not the gazetteer knows them.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def place_types(doc: Doc) -> Doc:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
         elif (
             ent.label_ in ("GPE", "ORG", "PERSON")
-            and is_demonym(text)
+            and _is_demonym(text)
             and text not in places
             and text not in person_words
             and not ent.kb_id_
@@ -160,12 +160,12 @@ def place_types(doc: Doc) -> Doc:
     return doc
 
 
-def is_demonym(text: str) -> bool:
+def _is_demonym(text: str) -> bool:
     return bool(_DEMONYM.match(text)) or text in _OTHER_DEMONYMS
 
 
 def _compass_qualified(doc: Doc) -> set[str]:
-    """ "Yorkshire" of "West Yorkshire" tagged as a place in this story."""
+    """Names a compass word qualifies in a place this story tags: "Yorkshire" of "West Yorkshire"."""
     return {
         ent.text.split(" ", 1)[1]
         for ent in doc.ents
@@ -177,8 +177,7 @@ def _place_and_party(doc: Doc, ent, major: frozenset[str]) -> list:
     match = _PLACE_PARTY.match(ent.text)
     if not match or match.group(1) not in major or ent.kb_id_:
         return []
-    start = ent.start_char
-    place = doc.char_span(start, start + len(match.group(1)), label="GPE")
+    place = doc.char_span(ent.start_char, ent.start_char + match.end(1), label="GPE")
     party = doc.char_span(ent.start_char + match.start(2), ent.end_char, label="NORP")
     return [place, party] if place is not None and party is not None else []
 
