@@ -26,6 +26,7 @@ from services.enrich.outlets import OutletIndex
 from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
 from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
 from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
+from services.enrich.places import gazetteer, is_demonym
 
 ENTITY_TYPES = (
     "PERSON",
@@ -235,6 +236,7 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
 
     merged_surnames = _merge_short_person_names(groups)
     _merge_short_org_names(groups)
+    _merge_unqualified_org_names(groups)
     _add_untagged_mentions(text, groups)
     return _rank(groups, merged_surnames, len(text), body_offset)
 
@@ -328,6 +330,29 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
             owner.forms.update({f: 0 for f in group.forms})
             del groups[key]
         elif short in DEPARTMENT_WORDS and not group.canonical and not group.listed:
+            del groups[key]
+
+
+def _merge_unqualified_org_names(groups: dict[str, _Group]) -> None:
+    """Fold "Defense Ministry" into "Russian Defense Ministry" when it is the only organisation in the
+    story that qualifies that name by a nationality or a country."""
+    orgs = {k: g for k, g in groups.items() if g.votes["ORG"] and not g.votes["PERSON"] and not g.canonical}
+    _, major = gazetteer()
+    for key, group in orgs.items():
+        name = group.name
+        if " " not in name or key not in groups:
+            continue  # single words: _merge_short_org_names
+        owners = [
+            k
+            for k, g in orgs.items()
+            if k in groups
+            and g.name.endswith(" " + name)
+            and ((qualifier := g.name[: -len(name) - 1]) in major or is_demonym(qualifier))
+        ]
+        if len(owners) == 1:
+            owner = groups[owners[0]]
+            owner.spans |= group.spans
+            owner.forms.update({f: 0 for f in group.forms})
             del groups[key]
 
 

@@ -147,7 +147,7 @@ def place_types(doc: Doc) -> Doc:
             ent = doc.char_span(ent.start_char, ent.end_char, label="GPE")
         elif (
             ent.label_ in ("GPE", "ORG", "PERSON")
-            and _is_demonym(text)
+            and is_demonym(text)
             and text not in places
             and text not in person_words
             and not ent.kb_id_
@@ -160,7 +160,7 @@ def place_types(doc: Doc) -> Doc:
     return doc
 
 
-def _is_demonym(text: str) -> bool:
+def is_demonym(text: str) -> bool:
     return bool(_DEMONYM.match(text)) or text in _OTHER_DEMONYMS
 
 

@@ -560,6 +560,31 @@ def test_a_features_own_name_folds_into_it_but_a_country_does_not(blank):
     assert entities == {"Mount Everest": ("LOC", 2), "Kenya": ("GPE", 1), "Mount Kenya": ("LOC", 1)}
 
 
+def test_a_body_named_without_its_country_is_the_one_named_with_it(blank):
+    text = "The Defense Ministry denied it. Critics blamed the Russian Defense Ministry."
+    doc = hand_doc(blank, text, ("Defense Ministry", "ORG"), ("Russian Defense Ministry", "ORG"))
+    assert {e.name: e.mentions for e in entities_from_doc(doc)} == {"Russian Defense Ministry": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "ents"),
+    [
+        (
+            "The Defense Ministry denied it. The Russian Defense Ministry and Ukrainian Defense Ministry met.",
+            [
+                ("Defense Ministry", "ORG"),
+                ("Russian Defense Ministry", "ORG"),
+                ("Ukrainian Defense Ministry", "ORG"),
+            ],
+        ),
+        ("Acme Bank rose. Big Acme Bank fell.", [("Acme Bank", "ORG"), ("Big Acme Bank", "ORG")]),
+    ],
+)
+def test_a_name_qualified_twice_or_not_by_a_country_stays_apart(blank, text, ents):
+    names_found = {e.name for e in entities_from_doc(hand_doc(blank, text, *ents))}
+    assert names_found == {name for name, _ in ents}
+
+
 def test_a_place_is_not_short_for_an_organisation_named_after_it(blank):
     text = "The Kansas Hospital Association warned that rural Kansas would lose clinics."
     doc = hand_doc(blank, text, ("Kansas Hospital Association", "ORG"), ("Kansas", "GPE"))
