@@ -12,7 +12,8 @@ organisation; it gets its full name as kb_id, and so do later mentions of the na
 so they group under one entity.
 
 And names the copy itself calls an organisation, in an apposition: "World Weather Attribution, a research
-group based at ...", "American Commercial Barge Line, one of the largest operators, ...".
+group based at ...", "American Commercial Barge Line, one of the largest operators, ...", or with the
+noun before the name: "housing charity Threshold", "the energy company LEAG".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES, looks_like_person
 from services.enrich.places import gazetteer
 
 COMPONENT = "legal_form_names"
@@ -73,7 +75,13 @@ _APPOSITION = re.compile(
     r"(?=[,.;:)]|\s(?:based|that|which|in|headquartered|founded|owned|run|with|whose|at|from|backed|funded|"
     r"listed|set up|known)\b)"
 )
+# The noun in lower case right before a capitalised name: "charity Threshold", "miner Rio Tinto".
+_NOUN_THEN_NAME = re.compile(rf"(?<![\w-])(?:{_ORGANISATION_NOUNS})s? (?=[A-ZÀ-ÖØ-Þ])")
 _NAME_JOINERS = frozenset(["of", "for", "and", "de", "&"])
+# "the union Chairman", "the company Chief Executive": a role, not a name.
+_ROLE_WORDS = frozenset(w for title in PERSON_TITLES + AMBIGUOUS_TITLES for w in title.split()) | frozenset(
+    ["Chief", "Executive", "CEO", "Director", "Leader", "Head", "Spokesman", "Spokeswoman", "Spokesperson"]
+)
 
 
 @Language.component(COMPONENT)
@@ -92,7 +100,7 @@ def legal_form_names(doc: Doc) -> Doc:
         for form in _short_forms(span):
             for mention in _mentions(doc, text, form, span):
                 ents = _claim(ents, mention)
-    for span in _named_by_apposition(doc, text):
+    for span in _named_by_apposition(doc, text) + _named_after_noun(doc, text):
         ents = _claim(ents, span)
     doc.ents = ents
     return doc
@@ -143,6 +151,29 @@ def _named_by_apposition(doc: Doc, text: str) -> list[Span]:
                 break
         name = doc[start:end].text
         if name and name not in major:  # "Brazil, the world's largest producer" is a country
+            spans.append(Span(doc, start, end, label="ORG", kb_id=name))
+    return spans
+
+
+def _named_after_noun(doc: Doc, text: str) -> list[Span]:
+    """The capitalised run after "charity", "miner", "the energy company": not a person ("the company Elon
+    Musk founded") nor a place."""
+    places, major = gazetteer()
+    spans = []
+    for match in _NOUN_THEN_NAME.finditer(text):
+        first = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+        if first is None or not _name_word(first[0]) or first[0].text in _ROLE_WORDS:
+            continue
+        start = end = first.start
+        while end < len(doc) and end - start < MAX_NAME_WORDS:
+            if _name_word(doc[end]):
+                end += 1
+            elif doc[end].text in _NAME_JOINERS and end + 1 < len(doc) and _name_word(doc[end + 1]):
+                end += 2
+            else:
+                break
+        name = doc[start:end].text
+        if name not in major and not looks_like_person(name.split(), places, major):
             spans.append(Span(doc, start, end, label="ORG", kb_id=name))
     return spans
 
