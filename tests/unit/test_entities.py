@@ -601,6 +601,33 @@ def test_named_natural_features_are_locations(blank, surface, label):
     assert [(e.text, e.label_) for e in doc.ents] == [(surface, "LOC")]
 
 
+@pytest.mark.parametrize(
+    ("text", "ents", "place"),
+    [
+        ("Aid left Kinshasa.\nNeighbouring Angola said it had closed the border.", [], "Angola"),
+        ("Farmers marched in Lyon and Toulouse.", [("Lyon", "GPE")], "Toulouse"),
+        ("Officials in the Netherlands agreed.", [], "Netherlands"),
+    ],
+)
+def test_a_major_place_the_model_left_untagged_is_a_place(blank, text, ents, place):
+    doc = place_types(hand_doc(blank, text, *ents))
+    assert (place, "GPE") in [(e.text, e.label_) for e in doc.ents]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Later Adelaide said she would stay.",  # also a given name
+        "Fans saw Jordan score twice.",  # a country, but mostly a person in copy
+        "Flights on Angola Airlines resumed.",  # part of a longer name
+        "Water is low. The Olt flows south.",  # after "the" only a country
+        "Angola said it had closed the border.",  # opens a sentence: left to the model
+    ],
+)
+def test_an_untagged_place_name_is_left_alone_where_it_may_be_something_else(blank, text):
+    assert [e.label_ for e in place_types(hand_doc(blank, text)).ents] == []
+
+
 def test_a_nationality_tagged_as_a_person_is_norp(blank):
     text = "The Welsh government will pay. Irvine Welsh said Welsh readers agreed."
     doc = place_types(
