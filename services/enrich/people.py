@@ -54,7 +54,8 @@ PERSON_TITLES = (
     "President", "Vice President", "Prime Minister", "Chancellor", "Taoiseach", "Premier", "Senator",
     "Sen.", "Representative", "Rep.", "Governor", "Gov.", "Mayor", "Minister", "Secretary", "Pope",
     "Sheikh", "Dr.", "Crown Prince", "Datuk Seri", "Datuk", "Dato' Sri", "Dato'", "Tan Sri", "Tun", "Sir",
-    "Dame", "Emir", "Ayatollah", "Archbishop", "Chairman", "Chairwoman",
+    "Dame", "Emir", "Ayatollah", "Archbishop", "Chairman", "Chairwoman", "Chief Executive Officer",
+    "Chief Executive", "CEO", "Coach", "Commissioner", "Ambassador", "Professor", "Prof.",
 )  # fmt: skip
 AMBIGUOUS_TITLES = ("Prince", "Princess", "King", "Queen", "General", "Gen.", "Judge", "Justice")
 _TITLE_TOKENS = tuple(sorted({tuple(t.split()) for t in PERSON_TITLES}, key=len, reverse=True))

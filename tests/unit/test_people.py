@@ -34,6 +34,8 @@ def people(doc) -> list[str]:
          "Francisco Tiu Laurel Jr."),
         ("President Lai Ching-te spoke.", [], "Lai Ching-te"),
         ("UN Secretary General Antonio Guterres spoke.", [], "Antonio Guterres"),
+        ("As Chief Executive Elon Musk pushes on.", [], "Elon Musk"),
+        ("Coach Ange Postecoglou said so.", [("Coach Ange Postecoglou", "ORG")], "Ange Postecoglou"),
     ],
 )  # fmt: skip
 def test_a_title_names_the_person_after_it(blank, text, model, person):
