@@ -96,8 +96,9 @@ _CLOSING = [
         ),
     ),
 ]
+# "CITY (AP) —", "CITY, Month DD (Reuters) -", "SAINT-LOUIS, Senegal, April 3 (AFP) -".
 _WIRE_DATELINE = re.compile(
-    r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30})?\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]+"
+    r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30}){0,2}\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]+"
 )
 # A dateline without an agency: "KUALA LUMPUR –", "BACOLOD CITY, Philippines –", "LONDON, Jan 5 —".
 _PLAIN_DATELINE = re.compile(
@@ -138,6 +139,8 @@ _BEFORE_CUE = re.compile(
 )
 _AFTER_CUE = re.compile(
     r"^(?:[’']s?)?\s*(?:\([^)]{1,20}\)\s*)?(?:,\s*[^,]{1,60},\s*)?"
+    r"(?:(?:news agency|agency|newspaper|broadcaster|daily|channel|network|website|news site|magazine|"
+    r"wire service|television|radio|TV)\s+)?"  # "the Lusa news agency reported"
     r"(?:first |previously |earlier |also |later |exclusively )?"
     r"(?:has |had |have )?"
     r"(?:reported|reports|said|says|wrote|writes|quoted|cited|found|confirmed|learned|learnt|revealed|"

@@ -173,6 +173,13 @@ WIRE_DATELINES = [
     ("ap-em-dash", "ROTTERDAM, Netherlands (AP) —", "Associated Press", "associated-press"),
     ("reuters-hyphen", "KYIV (Reuters) -", "Reuters", "reuters"),
     ("afp-with-date", "PARIS, June 3 (AFP) -", "Agence France-Presse", "agence-france-presse"),
+    (
+        "city-country-date",
+        "SAINT-LOUIS, Senegal, April 3 (AFP) -",
+        "Agence France-Presse",
+        "agence-france-presse",
+    ),
+    ("reuters-city-country-date", "KATOWICE, Poland, June 9 (Reuters) -", "Reuters", "reuters"),
 ]
 
 
@@ -265,6 +272,7 @@ ATTRIBUTIONS = [
         "associated-press",
     ),
     ("outlet-tally", "Nine people died, according to officials and a Reuters tally.", "Reuters", "reuters"),
+    ("the-x-news-agency-reported", "Roofs were torn off, the Lusa news agency reported.", "Lusa", "lusa"),
 ]
 
 
