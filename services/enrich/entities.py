@@ -212,8 +212,8 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         if ent.label_ not in ENTITY_TYPES or headline_start <= ent.start_char < body_offset:
             continue
         cleaned = _clean(text, ent.start_char, ent.end_char)
-        if cleaned is None:
-            continue
+        if cleaned is None or text[cleaned[0] : cleaned[1]].islower():
+            continue  # "cooperatives": a name has a capital somewhere ("iPhone", "eBay")
         start, end = cleaned
         label = ent.label_
         title = _TITLE.match(text[start:end]) if label == "PERSON" else _PERSON_TITLE.match(text[start:end])
@@ -237,6 +237,7 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
     merged_surnames = _merge_short_person_names(groups)
     _merge_short_org_names(groups)
     _merge_unqualified_org_names(groups)
+    _merge_plural_groups(groups)
     _add_untagged_mentions(text, groups)
     return _rank(groups, merged_surnames, len(text), body_offset)
 
@@ -353,6 +354,17 @@ def _merge_unqualified_org_names(groups: dict[str, _Group]) -> None:
             owner = groups[owners[0]]
             owner.spans |= group.spans
             owner.forms.update({f: 0 for f in group.forms})
+            del groups[key]
+
+
+def _merge_plural_groups(groups: dict[str, _Group]) -> None:
+    """One group, named in the singular, for "Ukrainians" and "Ukrainian", "Democrats" and "Democrat"."""
+    for key, group in list(groups.items()):
+        singular = groups.get(key[:-1]) if key.endswith("s") and group.votes["NORP"] else None
+        if singular is not None and singular.votes["NORP"]:
+            singular.spans |= group.spans
+            singular.votes.update(group.votes)
+            singular.forms.update({f: 0 for f in group.forms})
             del groups[key]
 
 

@@ -93,17 +93,17 @@ def test_syndication_floors(summary):
 
 
 FLOORS = {
-    "entity_f1": 0.94,  # the target is 0.92; reached 0.949
-    "entity_margin": 0.18,  # reached 0.187 over raw spaCy (target 0.10)
+    "entity_f1": 0.945,  # the target is 0.92; reached 0.951
+    "entity_margin": 0.18,  # reached 0.189 over raw spaCy (target 0.10)
     "origin": 0.97,
     "contributors": 0.97,
     "attributions_f1": 0.97,  # reached 1.000
-    "round2_entity_f1": 0.885,  # reached 0.896 on tests/corpus/round2.jsonl
-    "round2_entity_margin": 0.21,  # reached 0.219 over raw spaCy
-    "heldout_entity_f1": 0.835,  # reached 0.844 on tests/corpus/heldout.jsonl
-    "heldout_entity_margin": 0.16,  # reached 0.170 over raw spaCy
-    "heldout2_entity_f1": 0.79,  # reached 0.798 on tests/corpus/heldout2.jsonl, scored blind
-    "heldout2_entity_margin": 0.16,  # reached 0.171 over raw spaCy
+    "round2_entity_f1": 0.89,  # reached 0.899 on tests/corpus/round2.jsonl
+    "round2_entity_margin": 0.21,  # reached 0.222 over raw spaCy
+    "heldout_entity_f1": 0.84,  # reached 0.850 on tests/corpus/heldout.jsonl
+    "heldout_entity_margin": 0.165,  # reached 0.176 over raw spaCy
+    "heldout2_entity_f1": 0.795,  # 0.798 scored blind, 0.803 with later rules found on the other sets
+    "heldout2_entity_margin": 0.165,  # reached 0.176 over raw spaCy
     "heldout2_origin": 0.97,  # 0.900 blind (two "CITY, Country, Month DD (AFP)" datelines), 1.000 since
     "heldout2_attributions_f1": 0.97,  # 0.957 blind ("the Lusa news agency reported"), 1.000 since
 }

@@ -551,6 +551,29 @@ def test_a_first_word_folds_into_the_organisation_it_opens(blank):
     }
 
 
+def test_a_nationality_and_its_plural_are_one_group(blank):
+    text = "Ukrainian grain is cheap. We are not against Ukrainians, farmers said. Democrats and a Democrat."
+    doc = hand_doc(
+        blank,
+        text,
+        ("Ukrainian", "NORP"),
+        ("Ukrainians", "NORP"),
+        ("Democrats", "NORP"),
+        ("Democrat", "NORP"),
+    )
+    assert {e.name: e.mentions for e in entities_from_doc(doc)} == {"Ukrainian": 2, "Democrat": 2}
+
+
+def test_a_plural_nationality_and_a_singular_organisation_stay_apart(blank):
+    doc = hand_doc(blank, "Americans flew American to Dallas.", ("Americans", "NORP"), ("American", "ORG"))
+    assert names(entities_from_doc(doc)) == {"Americans": "NORP", "American": "ORG"}
+
+
+def test_a_mention_without_a_capital_is_no_entity(blank):
+    doc = hand_doc(blank, "Farm cooperatives and Oxfam said so.", ("cooperatives", "ORG"), ("Oxfam", "ORG"))
+    assert names(entities_from_doc(doc)) == {"Oxfam": "ORG"}
+
+
 def test_a_features_own_name_folds_into_it_but_a_country_does_not(blank):
     text = "Climbers on Everest queued. Mount Everest is busy; Kenya closed Mount Kenya."
     doc = hand_doc(
