@@ -183,6 +183,7 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
     nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)
     nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
+    nlp("Warm-up: Anna Berg of Acme Ltd, a company, flew to Paris.")  # loads the place and name lists now
     return nlp
 
 
