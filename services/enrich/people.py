@@ -3,7 +3,8 @@
 component after the NER.
 
 - A title names the person after it: "Crown Prince Mohammed bin Salman", "Datuk Seri Rahimah Abdul
-  Ghani", "Agriculture Secretary Francisco Tiu Laurel Jr." are PERSON spans without the title.
+  Ghani", "Agriculture Secretary Francisco Tiu Laurel Jr." are PERSON spans without the title. So does an
+  occupation written like one, before a name that looks like a person's ("Historian Marek Novak").
 - A PERSON mention takes in what completes it: particles and the word after them ("von der Heyde",
   "bin Salman"), the second half of a hyphenated surname, "Jr.", a PERSON right beside it, and a given
   name just before it.
@@ -67,12 +68,27 @@ PARTICLES = frozenset(
      "le", "van", "von", "der", "den", "ter"]
 )  # fmt: skip
 _INITIAL = re.compile(r"^[A-Z]\.$")
+# What copy puts before a name in place of a title ("Historian Marek Novak said"): the model often takes it
+# into the name, or types the whole as an organisation. Any "-ologist" too ("Hydrogeologist").
+_OCCUPATION_WORDS = (
+    "analyst economist historian researcher scientist lawyer attorney farmer activist campaigner engineer "
+    "architect doctor physician surgeon nurse teacher student resident author novelist writer poet filmmaker "
+    "photographer journalist reporter editor columnist commentator broadcaster chef fisherman miner worker "
+    "driver pilot soldier veteran firefighter paramedic pastor priest imam rabbi monk player striker "
+    "midfielder defender goalkeeper jockey trainer broker trader banker investor entrepreneur founder "
+    "shopkeeper vendor landlord tenant voter lawmaker legislator diplomat envoy negotiator consultant "
+    "accountant auditor inspector prosecutor magistrate detective sheriff ranger warden veterinarian "
+    "psychiatrist psychologist strategist pollster organiser organizer volunteer survivor witness spokesman "
+    "spokeswoman spokesperson"
+)
+_OCCUPATIONS = frozenset(_OCCUPATION_WORDS.split())
+_OLOGIST = re.compile(r"^[A-Z][a-z]+ologist$")
 _SUFFIXES = frozenset(["Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"])
 
 
 @lru_cache(maxsize=1)
 def name_openers() -> frozenset[str]:
-    return given_names() - NOT_OPENERS
+    return given_names() - NOT_OPENERS - {w.capitalize() for w in _OCCUPATIONS}  # Faker has "Lawyer"
 
 
 def looks_like_person(words: list[str], places: frozenset[str], major: frozenset[str]) -> bool:
@@ -107,7 +123,12 @@ def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
     i = 0
     while i < len(doc):
         if doc[i].text not in _TITLE_OPENERS:
-            i += 1
+            if _occupied_person(doc, i):
+                end = _name_end(doc, i + 1)
+                spans.append((i, Span(doc, i + 1, end, label="PERSON")))
+                i = end
+            else:
+                i += 1
             continue
         n = next((len(t) for t in _TITLE_TOKENS if tuple(x.text for x in doc[i : i + len(t)]) == t), 0)
         if not n:
@@ -121,6 +142,20 @@ def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
             spans.append((i, Span(doc, start, end, label="PERSON")))
         i = max(end, i + 1)
     return spans
+
+
+def _occupied_person(doc: Doc, i: int) -> bool:
+    """doc[i] is a capitalised occupation ("Historian", "Hydrogeologist") before a person's name of two or
+    three words: one opening with a given name, or one the model tagged as a person with the occupation
+    ("Lawyer Kwame Mensah"), but not an organisation named so ("Economist Intelligence Unit")."""
+    word = doc[i].text
+    if not (word[:1].isupper() and (word.lower() in _OCCUPATIONS or _OLOGIST.match(word))):
+        return False
+    end = _name_end(doc, i + 1)
+    if not 2 <= end - (i + 1) <= 3 or NAME_HEADS.intersection(t.text for t in doc[i + 1 : end]):
+        return False
+    tagged_with_it = doc[i].ent_type_ == "PERSON" and doc[i + 1].ent_iob_ == "I"
+    return doc[i + 1].text in name_openers() or tagged_with_it
 
 
 def _name_end(doc: Doc, start: int) -> int:

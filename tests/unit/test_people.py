@@ -45,6 +45,30 @@ def test_a_title_names_the_person_after_it(blank, text, model, person):
 @pytest.mark.parametrize(
     ("text", "model", "person"),
     [
+        ("Historian Marek Novak said so.", [("Historian Marek Novak", "ORG")], "Marek Novak"),
+        ("Lawyer Kwame Mensah said so.", [("Lawyer Kwame Mensah", "PERSON")], "Kwame Mensah"),
+        ("Researcher Amara Diallo said so.", [], "Amara Diallo"),
+    ],
+)
+def test_an_occupation_before_a_name_is_no_part_of_it(blank, text, model, person):
+    assert people(given_name_people(hand_doc(blank, text, *model))) == [person]
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        ("Economist Intelligence Unit said so.", [("Economist Intelligence Unit", "ORG")]),
+        ("Driver Assistance Systems sold well.", [("Driver Assistance Systems", "ORG")]),
+        ("Nurse Practitioners Association said so.", []),
+    ],
+)
+def test_an_occupation_opening_an_organisation_name_names_no_one(blank, text, model):
+    assert people(given_name_people(hand_doc(blank, text, *model))) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "person"),
+    [
         ("Markus von der Heyde said so.", [("Markus von der", "PERSON"), ("Heyde", "GPE")], "Markus von der Heyde"),
         ("Ask Mohammed bin Salman now.", [("Mohammed", "PERSON")], "Mohammed bin Salman"),
         ("Nebojša Lazarević-Kostić said.", [("Nebojša Lazarević", "PERSON")], "Nebojša Lazarević-Kostić"),
