@@ -161,6 +161,12 @@ class _Group:
     def first(self) -> int:
         return min(start for start, _ in self.spans)
 
+    def take_in(self, other: _Group) -> None:
+        """Another group's mentions become this one's; its forms stay known (for untagged mentions) but
+        never name the entity."""
+        self.spans |= other.spans
+        self.forms.update({f: 0 for f in other.forms})
+
 
 def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
     """Load once per worker: the NER, the outlet ruler before it, the organisation, company, place and
@@ -285,8 +291,7 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
         owner = groups[owners[0]]
         owner.votes.update(group.votes)
         owner.votes["PERSON"] += sum(group.votes.values())  # a person's surname is that person
-        owner.spans |= group.spans
-        owner.forms.update({f: 0 for f in group.forms})
+        owner.take_in(group)
         del groups[key]
         took_in.add(owners[0])
     return took_in
@@ -328,8 +333,7 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
             owners = [k for k, g in orgs.items() if short in (g.name.split()[-1], g.name.split()[0])]
         if len(owners) == 1:
             owner = groups[owners[0]]
-            owner.spans |= group.spans
-            owner.forms.update({f: 0 for f in group.forms})
+            owner.take_in(group)
             del groups[key]
         elif short in DEPARTMENT_WORDS and not group.canonical and not group.listed:
             del groups[key]
@@ -353,8 +357,7 @@ def _merge_unqualified_org_names(groups: dict[str, _Group]) -> None:
         ]
         if len(owners) == 1:
             owner = groups[owners[0]]
-            owner.spans |= group.spans
-            owner.forms.update({f: 0 for f in group.forms})
+            owner.take_in(group)
             del groups[key]
 
 
@@ -363,9 +366,8 @@ def _merge_plural_groups(groups: dict[str, _Group]) -> None:
     for key, group in list(groups.items()):
         singular = groups.get(key[:-1]) if key.endswith("s") and group.votes["NORP"] else None
         if singular is not None and singular.votes["NORP"]:
-            singular.spans |= group.spans
+            singular.take_in(group)
             singular.votes.update(group.votes)
-            singular.forms.update({f: 0 for f in group.forms})
             del groups[key]
 
 
