@@ -33,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest record, not now")
     tail.add_argument("--max", type=int, default=0, help="stop after this many records (0: never)")
     tail.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds (0: never)")
+    tail.add_argument(
+        "--meta",
+        action="store_true",
+        help='wrap each record as {"topic", "partition", "offset", "timestamp_ms", "key", "value"}',
+    )
 
     verbs.add_parser("topics", help="create the raw, enriched and dead-letter topics if they do not exist")
 
@@ -90,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
             from_beginning=args.from_beginning,
             limit=args.max,
             idle_timeout_s=args.timeout,
+            meta=args.meta,
         )
     if args.verb == "topics":
         from services.common.kafka import ensure_topics, topics_of

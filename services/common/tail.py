@@ -21,8 +21,11 @@ def follow(
     from_beginning: bool,
     idle_timeout_s: float = 0,
     stop: Callable[[], bool] = lambda: False,
+    meta: bool = False,
 ) -> Iterator[Any]:
-    """Yields decoded values. No consumer group: looking must not take partitions from real consumers."""
+    """Yields decoded values, or with `meta` each wrapped with its partition, offset, key and timestamp.
+
+    No consumer group: looking must not take partitions from real consumers."""
     consumer = KafkaConsumer(
         **client_options(settings), enable_auto_commit=False, fetch_max_wait_ms=settings.fetch_max_wait_ms
     )
@@ -46,16 +49,36 @@ def follow(
             for records in batch.values():
                 for record in records:
                     try:
-                        yield loads(record.value)
+                        value = loads(record.value)
                     except Exception:
-                        yield {"undecodable": record.value.decode("utf-8", "replace")}
+                        value = {"undecodable": record.value.decode("utf-8", "replace")}
+                    yield _with_meta(record, value) if meta else value
     finally:
         consumer.close()
 
 
-def tail(settings: Settings, *, topic: str, from_beginning: bool, limit: int, idle_timeout_s: float) -> int:
+def _with_meta(record: Any, value: Any) -> dict[str, Any]:
+    return {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "timestamp_ms": record.timestamp,
+        "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+        "value": value,
+    }
+
+
+def tail(
+    settings: Settings,
+    *,
+    topic: str,
+    from_beginning: bool,
+    limit: int,
+    idle_timeout_s: float,
+    meta: bool = False,
+) -> int:
     name = {"enriched": settings.topic_enriched, "raw": settings.topic_raw, "dlq": settings.topic_dlq}[topic]
-    records = follow(settings, name, from_beginning=from_beginning, idle_timeout_s=idle_timeout_s)
+    records = follow(settings, name, from_beginning=from_beginning, idle_timeout_s=idle_timeout_s, meta=meta)
     for count, value in enumerate(records, start=1):
         sys.stdout.buffer.write(dumps(value) + b"\n")
         sys.stdout.flush()

@@ -95,8 +95,9 @@ def build(
 
     def sender(topic: faust.TopicT):
         async def send(key: bytes, value: bytes) -> Any:
-            pending = await topic.send(key=key, value=value)
-            return await pending  # resolves once Kafka acknowledged (acks=all)
+            # Returns once queued in the producer; the future it returns resolves on the acks=all ack.
+            # force: send now, never as an attachment released when Faust acks the input event.
+            return await topic.send(key=key, value=value, force=True)
 
         return send
 

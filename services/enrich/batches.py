@@ -2,6 +2,12 @@
 
 The Faust agent only loops and calls `BatchProcessor.process`; Kafka sends are injected, so this runs
 in unit tests without a broker.
+
+Order: every output of a batch is queued in the producer in input order (which is offset order per raw
+partition), enriched records and dead letters alike, and only then are the acknowledgements awaited.
+Awaiting each send in turn would cost a round trip per record; starting them all at once (gather) let
+sends that waited inside the producer (metadata, a full batch) overtake later ones, so an older version
+of a story could land after the newer one.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from services.enrich.raw_records import decode_raw_article
 
 log = get_logger("newswire.enrich")
 
-# (key, value) -> completes once Kafka acknowledged the write, raises otherwise.
-Send = Callable[[bytes, bytes], Awaitable[Any]]
+# (key, value) -> returns once the record is queued in the producer, behind every record queued before
+# it; the awaitable it returns completes once Kafka acknowledged the write, and raises otherwise.
+Send = Callable[[bytes, bytes], Awaitable[Awaitable[Any]]]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,16 @@ class RawMessage:
     key: bytes | None
     value: bytes | None
     source: Source
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one message becomes a dead letter."""
+
+    stage: str
+    error_type: str
+    reason: str
+    article_id: str | None = None
 
 
 @dataclass
@@ -55,53 +72,96 @@ class BatchProcessor:
         """
         self.metrics.consumed.inc(len(messages))
         self.metrics.batch_size.observe(len(messages))
-        good: list[tuple[RawMessage, dict[str, Any]]] = []
-        deliveries: list[Awaitable[None]] = []
-        for message in messages:
-            try:
-                good.append(
-                    (message, decode_raw_article(message.value, self.raw_validator, self.max_message_bytes))
-                )
-            except PoisonRecord as exc:
-                deliveries.append(self._dead_letter(message, "consume", exc.error_type, exc.reason, None))
-
-        started = time.perf_counter()
-        # spaCy holds the CPU; a thread keeps heartbeats, metrics and readiness answering meanwhile.
-        results = await asyncio.to_thread(self.enricher.enrich_each, [raw for _, raw in good]) if good else []
-        elapsed = time.perf_counter() - started
-        for (message, raw), result in zip(good, results, strict=True):
-            self.metrics.enrich_duration.observe(elapsed / len(good))
-            if isinstance(result, Exception):
-                deliveries.append(
-                    self._dead_letter(
-                        message,
-                        "process",
-                        "enrichment_failed",
-                        f"{type(result).__name__}: {result}",
-                        raw["id"],
-                    )
-                )
-                continue
-            problems = self.enriched_validator.errors(result)
-            if problems:
-                reason = "enriched-article schema: " + "; ".join(f"{p}: {m}" for p, m in problems)
-                deliveries.append(
-                    self._dead_letter(message, "process", "contract_violation", reason, raw["id"])
-                )
-                continue
-            deliveries.append(self._deliver(message, result))
-        await asyncio.gather(*deliveries)
+        outcomes = await self._outcomes(messages)
+        queued = [
+            await self._queue(message, outcome) for message, outcome in zip(messages, outcomes, strict=True)
+        ]
+        acks = await asyncio.gather(*(ack for _, _, ack in queued), return_exceptions=True)
+        for (message, outcome, _), ack in zip(queued, acks, strict=True):
+            await self._settle(message, outcome, ack)
         self.last_progress_at = time.time()
         self.metrics.last_progress.set(self.last_progress_at)
 
-    async def _deliver(self, message: RawMessage, record: dict[str, Any]) -> None:
+    async def _outcomes(self, messages: list[RawMessage]) -> list[dict[str, Any] | Failure]:
+        """An enriched record or a Failure per message, in input order."""
+        outcomes: list[dict[str, Any] | Failure] = []
+        good: list[tuple[int, RawMessage, dict[str, Any]]] = []
+        for message in messages:
+            try:
+                raw = decode_raw_article(message.value, self.raw_validator, self.max_message_bytes)
+            except PoisonRecord as exc:
+                outcomes.append(Failure("consume", exc.error_type, exc.reason))
+                continue
+            good.append((len(outcomes), message, raw))
+            outcomes.append(raw)  # replaced by its enrichment below
+
+        started = time.perf_counter()
+        # spaCy holds the CPU; a thread keeps heartbeats, metrics and readiness answering meanwhile.
+        results = (
+            await asyncio.to_thread(self.enricher.enrich_each, [raw for *_, raw in good]) if good else []
+        )
+        elapsed = time.perf_counter() - started
+        for (index, message, raw), result in zip(good, results, strict=True):
+            self.metrics.enrich_duration.observe(elapsed / len(good))
+            outcomes[index] = self._checked(message, raw, result)
+        return outcomes
+
+    def _checked(self, message: RawMessage, raw: dict[str, Any], result: Any) -> dict[str, Any] | Failure:
+        if isinstance(result, Exception):
+            return Failure("process", "enrichment_failed", f"{type(result).__name__}: {result}", raw["id"])
+        # Where the record came from, so a subscriber can drop a redelivered older version (README).
+        result["enrichment"]["source"] = {
+            "topic": message.source.topic,
+            "partition": message.source.partition,
+            "offset": message.source.offset,
+        }
+        problems = self.enriched_validator.errors(result)
+        if problems:
+            reason = "enriched-article schema: " + "; ".join(f"{p}: {m}" for p, m in problems)
+            return Failure("process", "contract_violation", reason, raw["id"])
+        return result
+
+    async def _queue(
+        self, message: RawMessage, outcome: dict[str, Any] | Failure
+    ) -> tuple[RawMessage, dict[str, Any] | Failure, Awaitable[Any]]:
+        """Queues the message's output; a send that fails before it is queued fails its acknowledgement."""
         try:
-            await self.send_enriched(record["id"].encode(), dumps(record))
+            if isinstance(outcome, Failure):
+                ack = await self.send_dead_letter(message.key or b"", dumps(self._letter(message, outcome)))
+            else:
+                ack = await self.send_enriched(outcome["id"].encode(), dumps(outcome))
         except Exception as exc:
-            await self._dead_letter(
-                message, "produce", "produce_failed", f"{type(exc).__name__}: {exc}", record["id"]
-            )
+            ack = _failed(exc)
+        return message, outcome, ack
+
+    async def _settle(self, message: RawMessage, outcome: dict[str, Any] | Failure, ack: Any) -> None:
+        """Counts and logs an acknowledged output; an enriched record Kafka refused becomes a dead letter."""
+        if isinstance(outcome, Failure):
+            if isinstance(ack, BaseException):
+                raise DeliveryFailed(f"dead letter for {message.source} not acknowledged: {ack}") from ack
+            self._dead_lettered(message, outcome)
             return
+        if isinstance(ack, BaseException):
+            failure = Failure("produce", "produce_failed", f"{type(ack).__name__}: {ack}", outcome["id"])
+            retry = await self._queue(message, failure)
+            await self._settle(message, failure, await _outcome_of(retry[2]))
+            return
+        self._enriched(message, outcome)
+
+    def _letter(self, message: RawMessage, failure: Failure) -> dict[str, Any]:
+        return dead_letter(
+            original=message.value or b"",
+            key=message.key,
+            source=message.source,
+            stage=failure.stage,
+            error_type=failure.error_type,
+            reason=failure.reason,
+            failed_at=self.clock(),
+            article_id=failure.article_id,
+            worker=self.worker_id or None,
+        )
+
+    def _enriched(self, message: RawMessage, record: dict[str, Any]) -> None:
         syndication = record["syndication"]
         self.metrics.enriched.inc()
         self.metrics.entities_per_article.observe(len(record["entities"]))
@@ -118,32 +178,26 @@ class BatchProcessor:
             processing_ms=record["enrichment"]["processing_ms"],
         )
 
-    async def _dead_letter(
-        self, message: RawMessage, stage: str, error_type: str, reason: str, article_id: str | None
-    ) -> None:
-        letter = dead_letter(
-            original=message.value or b"",
-            key=message.key,
-            source=message.source,
-            stage=stage,
-            error_type=error_type,
-            reason=reason,
-            failed_at=self.clock(),
-            article_id=article_id,
-            worker=self.worker_id or None,
-        )
-        try:
-            await self.send_dead_letter(message.key or b"", dumps(letter))
-        except Exception as exc:
-            raise DeliveryFailed(f"dead letter for {message.source} not acknowledged: {exc}") from exc
-        self.metrics.dead_lettered.labels(stage, error_type).inc()
+    def _dead_lettered(self, message: RawMessage, failure: Failure) -> None:
+        self.metrics.dead_lettered.labels(failure.stage, failure.error_type).inc()
         log.warning(
             "article_dead_lettered",
-            stage=stage,
-            error_type=error_type,
-            reason=reason[:500],
+            stage=failure.stage,
+            error_type=failure.error_type,
+            reason=failure.reason[:500],
             topic=message.source.topic,
             partition=message.source.partition,
             offset=message.source.offset,
-            id=article_id,
+            id=failure.article_id,
         )
+
+
+async def _failed(exc: Exception) -> Any:
+    raise exc
+
+
+async def _outcome_of(ack: Awaitable[Any]) -> Any:
+    try:
+        return await ack
+    except Exception as exc:
+        return exc

@@ -1,5 +1,7 @@
 """The batch processor with Kafka sends injected: every message ends enriched or dead-lettered."""
 
+import asyncio
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -57,14 +59,26 @@ class FakeEnricher:
 
 
 class Sink:
-    def __init__(self, fail: bool = False):
+    """A topic: `sent` in the order records were queued; acknowledgements complete after `delay()` s,
+    so with random delays they complete out of order, as acks from a real producer may."""
+
+    def __init__(self, fail: bool = False, delay=lambda: 0.0, log: list | None = None, name: str = ""):
         self.sent: list[tuple[bytes, dict]] = []
         self.fail = fail
+        self.delay = delay
+        self.log = log if log is not None else []
+        self.name = name
 
     async def __call__(self, key: bytes, value: bytes):
+        await asyncio.sleep(self.delay())  # queueing itself may wait inside the producer
+        self.sent.append((key, loads(value)))
+        self.log.append((self.name, loads(value)))
+        return self._ack(self.delay())
+
+    async def _ack(self, delay: float):
+        await asyncio.sleep(delay)
         if self.fail:
             raise ConnectionError("broker gone")
-        self.sent.append((key, loads(value)))
 
 
 def message(value: bytes, offset: int) -> RawMessage:
@@ -125,3 +139,47 @@ async def test_when_nothing_can_be_written_the_batch_is_not_delivered():
     proc, _ = processor(Sink(fail=True), Sink(fail=True))
     with pytest.raises(DeliveryFailed):
         await proc.process([message(raw("Paris is calm."), 7)])
+
+
+async def test_outputs_are_queued_in_input_order_even_when_sends_complete_out_of_order():
+    rng = random.Random(12)
+    log: list = []
+    enriched = Sink(delay=lambda: rng.uniform(0, 0.02), log=log, name="enriched")
+    dlq = Sink(delay=lambda: rng.uniform(0, 0.02), log=log, name="dlq")
+    proc, metrics = processor(enriched, dlq)
+    bodies = [f"Version {n} from Paris." if n % 5 else f"BOOM {n}" for n in range(30)]
+    messages = [message(raw(body), offset) for offset, body in enumerate(bodies)]
+    messages.insert(7, message(b"{nope", 100))  # poison between good records of the same key
+
+    await proc.process(messages)
+
+    def offset(entry):
+        name, value = entry
+        return value["source"]["offset"] if name == "dlq" else value["enrichment"]["source"]["offset"]
+
+    assert [offset(entry) for entry in log] == [m.source.offset for m in messages]
+    assert [v["body_text"] for _, v in enriched.sent] == [b for b in bodies if not b.startswith("BOOM")]
+    assert [name for name, _ in log].count("dlq") == 7
+    assert metrics.enriched._value.get() == 24
+
+
+async def test_the_batch_completes_only_after_every_acknowledgement():
+    acked: list[int] = []
+
+    class SlowAcks(Sink):
+        async def _ack(self, delay: float):
+            await asyncio.sleep(0.05)
+            acked.append(len(acked))
+
+    enriched = SlowAcks()
+    proc, _ = processor(enriched, Sink())
+    await proc.process([message(raw(f"Paris {n}."), n) for n in range(5)])
+    assert len(acked) == 5
+
+
+async def test_enriched_records_carry_where_they_came_from():
+    enriched = Sink()
+    proc, _ = processor(enriched, Sink())
+    await proc.process([RawMessage(b"k", raw("Paris is calm."), Source("news.articles.raw", 3, 41))])
+    [(_, record)] = enriched.sent
+    assert record["enrichment"]["source"] == {"topic": "news.articles.raw", "partition": 3, "offset": 41}
