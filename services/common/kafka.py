@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 from typing import Any
 
@@ -10,6 +11,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from services.common.kafka_watch import KafkaWatch
 from services.common.settings import Settings
 
 
@@ -83,20 +85,49 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> l
         admin.close()
 
 
-def broker_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
-    """A real Kafka round trip (metadata), not just a TCP connect."""
+def connect_problem(settings: Settings, timeout_s: float = 0.5) -> str | None:
+    """None when one of the bootstrap servers accepts a TCP connection, else why not.
+
+    Costs a connect and logs nothing, so it can run twice a second: a broker process that died is seen
+    at once. It says nothing of a broker that accepts connections but does not answer; publish
+    timeouts and cluster_problem() cover that.
+    """
+    errors = []
+    for server in settings.bootstrap_servers:
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+                return None
+        except (OSError, ValueError) as exc:
+            errors.append(f"{server}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+    return "no broker accepts connections (" + "; ".join(errors) + ")"
+
+
+def cluster_problem(settings: Settings, timeout_s: float = 2.0) -> str | None:
+    """None when the cluster answered a metadata request (a real Kafka round trip, not just a TCP
+    connect) within `timeout_s`, else what went wrong."""
+    admin = None
     try:
         admin = KafkaAdminClient(
             **client_options(settings),
             request_timeout_ms=int(timeout_s * 1000),
             bootstrap_timeout_ms=int(timeout_s * 1000),
         )
-    except Exception:
-        return False
-    try:
         admin.list_topics()
-        return True
-    except Exception:
-        return False
+        return None
+    except Exception as exc:
+        return f"no answer from {','.join(settings.bootstrap_servers)}: {type(exc).__name__}: {exc}"[:500]
     finally:
-        admin.close()
+        if admin is not None:
+            with contextlib.suppress(Exception):
+                admin.close()
+
+
+def kafka_watch(settings: Settings) -> KafkaWatch:
+    """The background reachability check both services use for readiness (and ingest for its circuit)."""
+    return KafkaWatch(
+        lambda: connect_problem(settings),
+        lambda: cluster_problem(settings, timeout_s=min(2.0, settings.publish_timeout_s)),
+        interval_s=settings.kafka_probe_interval_s,
+        retry_max_s=settings.kafka_probe_interval_s,
+    )

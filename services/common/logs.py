@@ -7,10 +7,12 @@ import sys
 
 import structlog
 
+from services.common.log_limits import RepeatLimiter
 from services.common.settings import Settings
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings) -> RepeatLimiter:
+    """Returns the filter that bounds library log repeats, to be given the service's error counter."""
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     renderer = (
         structlog.processors.JSONRenderer()
@@ -35,6 +37,16 @@ def configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    limiter = RepeatLimiter()
+    limit_repeats(logging.getLogger(), limiter)
+    return limiter
+
+
+def limit_repeats(logger: logging.Logger, limiter: RepeatLimiter) -> None:
+    """On the handlers, not the logger: a logger's own filters do not see its children's records."""
+    for handler in logger.handlers:
+        if limiter not in handler.filters:
+            handler.addFilter(limiter)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -49,6 +49,15 @@ class Settings:
     publish_timeout_s: float = 10.0
     producer_linger_ms: int = 5
     default_provider: str = ""
+    # Outage behaviour: at most this many publishes wait for Kafka at once (beyond: 503 at once); slow
+    # clients get 408 for a body, or a closed connection for headers, not sent within these times.
+    max_inflight_publishes: int = 64
+    body_read_timeout_s: float = 10.0
+    header_read_timeout_s: float = 10.0
+    # How often both services probe the Kafka cluster for readiness (failing probes back off to this).
+    kafka_probe_interval_s: float = 5.0
+    # The enrich worker's Kafka client waits this long before retrying a failed request or connection.
+    kafka_retry_backoff_ms: int = 500
     # Enrich worker
     enrich_group: str = "newswire-enrich"
     enrich_host: str = "127.0.0.1"
@@ -116,6 +125,8 @@ class Settings:
             "max_request_bytes",
             "enrich_batch_size",
             "fetch_max_wait_ms",
+            "max_inflight_publishes",
+            "kafka_retry_backoff_ms",
         ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(
@@ -129,7 +140,16 @@ class Settings:
             "must be below NEWSWIRE_SESSION_TIMEOUT_S",
         )
         _check(self.log_format in ("json", "console"), "LOG_FORMAT", "must be json or console")
-        for name in ("feed_poll_interval_s", "feed_timeout_s", "feed_backoff_max_s", "drop_poll_interval_s"):
+        for name in (
+            "feed_poll_interval_s",
+            "feed_timeout_s",
+            "feed_backoff_max_s",
+            "drop_poll_interval_s",
+            "body_read_timeout_s",
+            "header_read_timeout_s",
+            "kafka_probe_interval_s",
+            "publish_timeout_s",
+        ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
 

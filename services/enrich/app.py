@@ -14,8 +14,9 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
-from services.common.kafka import ssl_context
-from services.common.logs import configure_logging, get_logger
+from services.common.kafka import kafka_watch, ssl_context
+from services.common.log_limits import RepeatLimiter
+from services.common.logs import configure_logging, get_logger, limit_repeats
 from services.common.metrics import new_registry
 from services.common.records import utc_now
 from services.common.schemas import compile_validators
@@ -87,6 +88,7 @@ def build(
         autodiscover=False,
     )
     app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    app.retry_backoff_ms = settings.kafka_retry_backoff_ms
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="newswire_faust")
 
     raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
@@ -138,6 +140,20 @@ def build(
                 _die(exc)
 
     lag: dict[Any, int] = {}
+    watch = kafka_watch(settings)
+    kafka_problem: list[str | None] = ["not checked yet"]
+
+    @app.timer(watch.tick_s)
+    async def watch_kafka() -> None:
+        # In a thread: a probe of an unreachable cluster takes up to its timeout.
+        problem = await asyncio.to_thread(watch.check)
+        if problem != kafka_problem[0]:
+            if problem is not None:
+                log.warning("kafka_unreachable", reason=problem[:300])
+            elif kafka_problem[0] != "not checked yet":
+                log.warning("kafka_reachable_again")
+        kafka_problem[0] = problem
+        metrics.kafka_reachable.set(0 if problem else 1)
 
     @app.timer(LAG_INTERVAL_S)
     async def update_lag() -> None:
@@ -161,7 +177,7 @@ def build(
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
-        ok, reason = _ready(app, sum(lag.values()), processor.last_progress_at, settings)
+        ok, reason = _ready(app, kafka_problem[0], sum(lag.values()), processor.last_progress_at, settings)
         return web.json(
             {"status": "ready" if ok else "not_ready", "reason": reason}, status=200 if ok else 503
         )
@@ -169,9 +185,14 @@ def build(
     return EnrichService(settings, app, processor, metrics, registry)
 
 
-def _ready(app: faust.App, lag: int, last_progress_at: float, settings: Settings) -> tuple[bool, str]:
-    """Not ready before partitions are assigned, or when lag grows while nothing has been finished for
-    `readiness_max_stall_s` (the stall after rebalance that Faust/aiokafka are known for)."""
+def _ready(
+    app: faust.App, kafka_problem: str | None, lag: int, last_progress_at: float, settings: Settings
+) -> tuple[bool, str]:
+    """Not ready while the cluster cannot be reached (the lag figures are stale then), before partitions
+    are assigned, or when lag grows while nothing has been finished for `readiness_max_stall_s` (the
+    stall after rebalance that Faust/aiokafka are known for)."""
+    if kafka_problem is not None:
+        return False, f"Kafka is not reachable: {kafka_problem}"
     if not app.consumer.assignment():
         return False, "no partitions assigned yet"
     stalled_for = time.time() - last_progress_at
@@ -193,9 +214,21 @@ def _die(exc: Exception) -> None:
     os._exit(EXIT_NOT_DELIVERED)
 
 
-def run(service: EnrichService) -> None:
+class _Worker(faust.Worker):
+    """Faust's worker, with repeats of library log lines bounded (mode replaces the root handlers)."""
+
+    limiter: RepeatLimiter | None = None
+
+    def on_setup_root_logger(self, logger: Any, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        if self.limiter is not None:
+            limit_repeats(logger, self.limiter)
+
+
+def run(service: EnrichService, limiter: RepeatLimiter | None = None) -> None:
     service.processor.last_progress_at = time.time()
-    worker = faust.Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker = _Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
+    worker.limiter = limiter
     worker.spinner = None  # its cursor escapes would land in the JSON log stream
     log.info(
         "enrich_started",
@@ -209,5 +242,7 @@ def run(service: EnrichService) -> None:
 
 def main(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
-    configure_logging(settings)
-    run(build(settings))
+    limiter = configure_logging(settings)
+    service = build(settings)
+    limiter.on_warning = lambda library: service.metrics.kafka_client_errors.labels(library).inc()
+    run(service, limiter)

@@ -61,6 +61,8 @@ class EnrichMetrics:
     syndicated: Counter
     consumer_lag: Gauge
     last_progress: Gauge
+    kafka_reachable: Gauge
+    kafka_client_errors: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> EnrichMetrics:
@@ -114,6 +116,17 @@ class EnrichMetrics:
             last_progress=Gauge(
                 "newswire_enrich_last_progress_timestamp_seconds",
                 "Unix time the worker last finished a batch.",
+                registry=registry,
+            ),
+            kafka_reachable=Gauge(
+                "newswire_enrich_kafka_reachable",
+                "1 while the worker's last probe of the Kafka cluster succeeded, else 0.",
+                registry=registry,
+            ),
+            kafka_client_errors=Counter(
+                "newswire_enrich_kafka_client_errors_total",
+                "Warnings and errors logged by the Kafka client, Faust and mode, logged or not.",
+                ["library"],
                 registry=registry,
             ),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,14 +12,17 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
-from services.common.kafka import broker_reachable, create_producer
+from services.common.kafka import create_producer, kafka_watch
 from services.common.logs import configure_logging, get_logger
 from services.common.metrics import new_registry
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
 from services.ingest.http_api import routes
+from services.ingest.http_limits import header_timeout_protocol
 from services.ingest.intake import Intake
+from services.ingest.kafka_link import KafkaLink
 from services.ingest.metrics import IngestMetrics
+from services.ingest.publish_slots import PublishSlots
 from services.ingest.publisher import ArticlePublisher
 
 log = get_logger("newswire.ingest")
@@ -32,6 +34,7 @@ class IngestService:
     app: Starlette
     intake: Intake
     publisher: ArticlePublisher
+    link: KafkaLink
     metrics: IngestMetrics
     registry: CollectorRegistry
 
@@ -41,9 +44,9 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
     registry = registry or new_registry()
     metrics = IngestMetrics.create(registry)
     validators = compile_validators(("article-submission",))
-    publisher = ArticlePublisher(
-        lambda: create_producer(settings), settings.topic_raw, metrics, settings.publish_timeout_s
-    )
+    link = KafkaLink(lambda: create_producer(settings), kafka_watch(settings), metrics)
+    publisher = ArticlePublisher(link, settings.topic_raw, metrics, settings.publish_timeout_s)
+    slots = PublishSlots(settings.max_inflight_publishes, metrics)
     intake = Intake(
         validator=validators["article-submission"],
         publisher=publisher,
@@ -51,10 +54,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
         max_article_bytes=settings.max_article_bytes,
         default_provider=settings.default_provider,
     )
-    readiness = _CachedCheck(lambda: broker_reachable(settings), ttl_s=2.0)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(link.start)
         background = await _start_background(settings, intake, metrics)
         log.info(
             "ingest_started",
@@ -70,7 +73,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             # Everything a client was told "202" for is already acknowledged; flush the rest on the way out.
-            await asyncio.to_thread(publisher.close)
+            await asyncio.to_thread(slots.shutdown)
+            await asyncio.to_thread(link.stop)
             log.info("ingest_stopped")
 
     app = Starlette(
@@ -79,11 +83,13 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             metrics=metrics,
             registry=registry,
             max_request_bytes=settings.max_request_bytes,
-            kafka_ready=readiness.check,
+            body_timeout_s=settings.body_read_timeout_s,
+            slots=slots,
+            kafka_state=lambda: link.state,
         ),
         lifespan=lifespan,
     )
-    return IngestService(settings, app, intake, publisher, metrics, registry)
+    return IngestService(settings, app, intake, publisher, link, metrics, registry)
 
 
 async def _start_background(settings: Settings, intake: Intake, metrics: IngestMetrics) -> list[asyncio.Task]:
@@ -131,22 +137,6 @@ def _report_stopped(task: asyncio.Task) -> None:
         log.error("background_task_died", task=task.get_name(), error=repr(task.exception()))
 
 
-class _CachedCheck:
-    """Readiness probes come often; ask Kafka at most every `ttl_s`."""
-
-    def __init__(self, probe, ttl_s: float) -> None:
-        self._probe = probe
-        self._ttl_s = ttl_s
-        self._at = 0.0
-        self._value = False
-
-    async def check(self) -> bool:
-        if time.monotonic() - self._at > self._ttl_s:
-            self._value = await asyncio.to_thread(self._probe)
-            self._at = time.monotonic()
-        return self._value
-
-
 def serve(service: IngestService) -> None:
     settings = service.settings
     config = uvicorn.Config(
@@ -156,6 +146,8 @@ def serve(service: IngestService) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        http=header_timeout_protocol(settings.header_read_timeout_s),
+        h11_max_incomplete_event_size=64 * 1024,  # headers larger than this are refused with a 400
     )
     # uvicorn handles SIGINT/SIGTERM (stop accepting, finish requests, run the lifespan exit) and then
     # re-raises the signal to the handler it found. The shutdown is complete by then, so that handler
@@ -171,5 +163,7 @@ def serve(service: IngestService) -> None:
 
 def main(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
-    configure_logging(settings)
-    serve(build(settings))
+    limiter = configure_logging(settings)
+    service = build(settings)
+    limiter.on_warning = lambda library: service.metrics.kafka_client_errors.labels(library).inc()
+    serve(service)

@@ -27,8 +27,13 @@ class Rejected(IngestError):
 class KafkaUnavailable(IngestError):
     """Kafka did not acknowledge every write in time. `accepted` lists ids it did acknowledge."""
 
-    def __init__(self, reason: str, accepted: list[str], failed: list[str]) -> None:
+    def __init__(self, reason: str, accepted: list[str], failed: list[str], retry_after_s: int = 5) -> None:
         super().__init__(reason)
         self.reason = reason
         self.accepted = accepted
         self.failed = failed
+        self.retry_after_s = retry_after_s
+
+
+class Overloaded(IngestError):
+    """As many publishes as allowed are in flight: refuse at once rather than queue."""

@@ -15,13 +15,15 @@ from starlette.routing import Route
 from services.common.logs import get_logger
 from services.common.metrics import CONTENT_TYPE_LATEST, render
 from services.common.serialization import dumps
-from services.ingest.exceptions import KafkaUnavailable, Rejected
+from services.ingest.exceptions import KafkaUnavailable, Overloaded, Rejected
 from services.ingest.intake import Intake
+from services.ingest.kafka_link import LinkState
 from services.ingest.metrics import IngestMetrics
+from services.ingest.publish_slots import PublishSlots
 from services.ingest.submissions import drafts_from_body
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
-RETRY_AFTER_S = "5"
+RETRY_AFTER_S = 5
 log = get_logger("newswire.ingest")
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -32,8 +34,12 @@ class OrjsonResponse(JSONResponse):
         return dumps(content)
 
 
-def error(status: int, code: str, message: str, **extra: object) -> Response:
-    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+def error(
+    status: int, code: str, message: str, retry_after_s: int = RETRY_AFTER_S, **extra: object
+) -> Response:
+    headers = {"Retry-After": str(retry_after_s)} if status == 503 else {}
+    if status == 408:
+        headers["Connection"] = "close"  # the rest of a slow body is not worth waiting for
     return OrjsonResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -43,7 +49,9 @@ def routes(
     metrics: IngestMetrics,
     registry: CollectorRegistry,
     max_request_bytes: int,
-    kafka_ready: Callable[[], Awaitable[bool]],
+    body_timeout_s: float,
+    slots: PublishSlots,
+    kafka_state: Callable[[], LinkState],
 ) -> list[Route]:
 
     def timed(route: str, endpoint: Endpoint) -> Endpoint:
@@ -63,7 +71,7 @@ def routes(
 
     async def post_articles(request: Request) -> Response:
         try:
-            body = await _read_limited(request, max_request_bytes)
+            body = await _read_limited(request, max_request_bytes, body_timeout_s)
             drafts = drafts_from_body(request.headers.get("content-type"), body, dict(request.query_params))
         except Rejected as exc:  # the body never became articles: count the request as one
             metrics.received.labels("http").inc()
@@ -71,14 +79,23 @@ def routes(
             return rejected(exc)
         try:
             # The producer blocks until Kafka answers; keep the event loop free for other requests.
-            ids = await asyncio.to_thread(intake.submit, drafts, "http")
+            ids = await slots.run(intake.submit, drafts, "http")
         except Rejected as exc:
             return rejected(exc)
+        except Overloaded as exc:
+            metrics.received.labels("http").inc(len(drafts))
+            metrics.rejected.labels("http", "overloaded").inc(len(drafts))
+            return error(503, "overloaded", str(exc), retry_after_s=1)
         except KafkaUnavailable as exc:
-            log.warning(
-                "kafka_unavailable", reason=exc.reason, accepted=len(exc.accepted), failed=len(exc.failed)
+            # Not logged per request: the Kafka link logs the outage once and summarises it each minute.
+            return error(
+                503,
+                "kafka_unavailable",
+                exc.reason,
+                retry_after_s=exc.retry_after_s,
+                accepted=exc.accepted,
+                failed=exc.failed,
             )
-            return error(503, "kafka_unavailable", exc.reason, accepted=exc.accepted, failed=exc.failed)
         log.info("articles_accepted", count=len(ids), ids=ids[:20])
         return OrjsonResponse({"accepted": ids, "count": len(ids)}, status_code=202)
 
@@ -86,9 +103,16 @@ def routes(
         return OrjsonResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        if await kafka_ready():
+        # From the state the Kafka link keeps in the background: never waits on Kafka itself.
+        state = kafka_state()
+        if state.reachable:
             return OrjsonResponse({"status": "ready", "kafka": "reachable"})
-        return error(503, "not_ready", "Kafka is not reachable")
+        return error(
+            503,
+            "not_ready",
+            f"Kafka is not reachable: {state.reason}",
+            unreachable_for_s=round(time.monotonic() - state.since, 1),
+        )
 
     async def metrics_page(request: Request) -> Response:
         return Response(render(registry), media_type=CONTENT_TYPE_LATEST)
@@ -105,14 +129,25 @@ def routes(
     ]
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
+async def _read_limited(request: Request, limit: int, timeout_s: float) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise Rejected(413, "too_large", f"request body is {declared} bytes, over the limit of {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Rejected(413, "too_large", f"request body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    async def read() -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(413, "too_large", f"request body is over the limit of {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        # A body trickled in slowly would hold a connection (and, once read, a publish) for as long as
+        # the client likes: the whole body must arrive within the timeout.
+        return await asyncio.wait_for(read(), timeout_s)
+    except TimeoutError:
+        raise Rejected(
+            408, "body_timeout", f"the request body did not arrive within {timeout_s:g} s"
+        ) from None

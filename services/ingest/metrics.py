@@ -22,6 +22,11 @@ class IngestMetrics:
     feed_items: Counter
     feed_last_success: Gauge
     dropfolder_files: Counter
+    kafka_reachable: Gauge
+    kafka_probes: Counter
+    circuit_refusals: Counter
+    publishes_in_flight: Gauge
+    kafka_client_errors: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -79,6 +84,33 @@ class IngestMetrics:
                 "newswire_ingest_dropfolder_files_total",
                 "Drop-folder files handled, by result (processed, failed, retried).",
                 ["result"],
+                registry=registry,
+            ),
+            kafka_reachable=Gauge(
+                "newswire_ingest_kafka_reachable",
+                "1 while the last probe of the Kafka cluster succeeded (the circuit is closed), else 0.",
+                registry=registry,
+            ),
+            kafka_probes=Counter(
+                "newswire_ingest_kafka_probes_total",
+                "Background probes of the Kafka cluster, by outcome (ok, failed).",
+                ["outcome"],
+                registry=registry,
+            ),
+            circuit_refusals=Counter(
+                "newswire_ingest_circuit_refusals_total",
+                "Publishes refused at once because Kafka was known to be unreachable.",
+                registry=registry,
+            ),
+            publishes_in_flight=Gauge(
+                "newswire_ingest_publishes_in_flight",
+                "HTTP publishes waiting for Kafka's acknowledgement now.",
+                registry=registry,
+            ),
+            kafka_client_errors=Counter(
+                "newswire_ingest_kafka_client_errors_total",
+                "Warnings and errors logged by the Kafka client library (connection errors), logged or not.",
+                ["library"],
                 registry=registry,
             ),
         )

@@ -43,6 +43,8 @@ def drafts_from_body(content_type: str | None, body: bytes, query: Mapping[str, 
             "unknown_parameter",
             f"unknown query parameter(s): {', '.join(unknown)}; known: {', '.join(QUERY_FIELDS)}",
         )
+    if kind in SUPPORTED and FORMAT_TYPES.get(kind, "") is not None:
+        _require_utf8(body)  # XML may declare another encoding: its parser checks
     if kind in JSON_TYPES:
         drafts = _json_drafts(body)
     elif kind in NDJSON_TYPES:
@@ -57,6 +59,17 @@ def drafts_from_body(content_type: str | None, body: bytes, query: Mapping[str, 
         )
     overrides = {k: v for k, v in query.items() if v}
     return [d | overrides if isinstance(d, dict) else d for d in drafts]
+
+
+def _require_utf8(body: bytes) -> None:
+    """Every text format is UTF-8: a wrong encoding is one answer (400) for every content type."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"the body is not valid UTF-8 at byte {exc.start} (send UTF-8 text)"
+        raise Rejected(
+            400, "invalid_encoding", reason, [{"index": 0, "field": "(body)", "message": reason}]
+        ) from None
 
 
 def _json_drafts(body: bytes) -> list[Any]:

@@ -1,0 +1,181 @@
+"""A Kafka outage under load, and slow clients: every request is answered in bounded time.
+
+These tests start a broker of their own, since they kill it; the rest of the suite shares one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from services.common.broker import EmbeddedBroker, free_port
+from services.common.kafka import ensure_topics
+from services.common.settings import Settings
+from tests.integration.conftest import wait_until
+
+PUBLISH_TIMEOUT_S = 3.0
+# What the README promises: an outage adds fewer than this many log lines a minute to each service.
+MAX_LOG_LINES_PER_MINUTE = 60
+
+
+def kill(broker: EmbeddedBroker) -> None:
+    os.kill(broker.pid, signal.SIGKILL)
+    broker.stop()  # reaps it
+
+
+def lines(path) -> int:
+    return path.read_bytes().count(b"\n")
+
+
+@pytest.fixture
+def brokers():
+    """Brokers of this test only, stopped at its end: the first, and any restarted on its port."""
+    started: list[EmbeddedBroker] = []
+
+    def start(port: int | None = None) -> EmbeddedBroker:
+        started.append(EmbeddedBroker(port=port or free_port()).start())
+        return started[-1]
+
+    yield start
+    for broker in started:
+        broker.stop()
+
+
+def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
+    brokers, stack_factory, ingest_factory, enrich_factory, tmp_path
+):
+    own_broker = brokers()
+    stack = stack_factory(
+        NEWSWIRE_KAFKA_BOOTSTRAP=own_broker.bootstrap, NEWSWIRE_PUBLISH_TIMEOUT_S=str(PUBLISH_TIMEOUT_S)
+    )
+    ensure_topics(stack.settings)  # the stack factory made its topics on the session broker
+    ingest_factory(stack)
+    enrich_factory(stack)
+    worker = stack.enrich_url
+    assert httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "Before."}).status_code == 202
+
+    kill(own_broker)
+    outage_started = time.monotonic()
+    ingest_lines, worker_lines = lines(tmp_path / "ingest.log"), lines(tmp_path / "enrich-1.log")
+
+    answers: list[tuple[int, float]] = []
+    # Clients made beforehand: what is timed is the server's answer, not this process building 41 clients.
+    clients = [httpx.Client(base_url=stack.ingest_url, timeout=30) for _ in range(41)]
+
+    def post(n: int) -> None:
+        started = time.monotonic()
+        response = clients[n].post("/v1/articles", json={"body_text": f"Story {n} during the outage."})
+        answers.append((response.status_code, time.monotonic() - started))
+        assert response.status_code != 503 or response.headers["Retry-After"].isdigit()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.75)  # the watcher's connect probe runs every 0.5 s
+    ready_started = time.monotonic()
+    readiness = clients[40].get("/readyz")
+    ready_took = time.monotonic() - ready_started
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+
+    assert [status for status, _ in answers] == [503] * 40
+    assert max(took for _, took in answers) <= PUBLISH_TIMEOUT_S + 3
+    assert readiness.status_code == 503 and ready_took < 1.0, (readiness.text, ready_took)
+    assert "Kafka is not reachable" in readiness.json()["message"]
+    assert httpx.get(f"{stack.ingest_url}/healthz", timeout=1).status_code == 200
+
+    # The worker says so too, within a few seconds of the broker dying.
+    wait_until(
+        lambda: httpx.get(f"{worker}/readyz", timeout=2).status_code == 503,
+        timeout_s=10,
+        what="the worker's /readyz to say 503",
+    )
+    assert "Kafka is not reachable" in httpx.get(f"{worker}/readyz", timeout=2).json()["reason"]
+
+    # Bounded logs: let the outage run a while, then count what it wrote.
+    time.sleep(max(0.0, 30 - (time.monotonic() - outage_started)))
+    minutes = (time.monotonic() - outage_started) / 60
+    for name, before in (("ingest.log", ingest_lines), ("enrich-1.log", worker_lines)):
+        written = lines(tmp_path / name) - before
+        assert written / minutes < MAX_LOG_LINES_PER_MINUTE, (name, written, minutes)
+
+    # The broker comes back (empty: it keeps nothing), and so do both services, without a restart.
+    brokers(own_broker.port)
+    ensure_topics(Settings.from_env(stack.env))
+    wait_until(
+        lambda: (
+            httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "After."}).status_code == 202
+        ),
+        timeout_s=30,
+        what="ingest to accept posts again",
+    )
+    wait_until(
+        lambda: httpx.get(f"{worker}/readyz", timeout=2).status_code == 200,
+        timeout_s=90,
+        what="the worker's /readyz to say 200 again",
+    )
+
+
+def test_the_worker_serves_only_its_documented_pages(stack_factory, enrich_factory):
+    stack = stack_factory()
+    enrich_factory(stack)
+    for page in ("/", "/router/", "/table/"):
+        assert httpx.get(f"{stack.enrich_url}{page}", timeout=5).status_code == 404, page
+    for page in ("/healthz", "/readyz", "/metrics"):
+        assert httpx.get(f"{stack.enrich_url}{page}", timeout=5).status_code == 200, page
+
+
+def raw_request(port: int, chunks: list[tuple[bytes, float]], read_timeout_s: float = 15) -> bytes:
+    """Sends each chunk after its pause, then reads what the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=read_timeout_s) as sock:
+        try:
+            for chunk, pause in chunks:
+                time.sleep(pause)
+                sock.sendall(chunk)
+        except OSError:
+            pass  # the server may close on us while we trickle: what it said is what counts
+        answer = b""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            answer += data
+        return answer
+
+
+def test_slow_clients_get_408_and_lose_their_connection(stack_factory, ingest_factory):
+    stack = stack_factory(NEWSWIRE_BODY_READ_TIMEOUT_S="1", NEWSWIRE_HEADER_READ_TIMEOUT_S="1")
+    ingest_factory(stack)
+    port = stack.settings.ingest_port
+    head = b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\n"
+
+    started = time.monotonic()
+    slow_body = raw_request(port, [(head, 0), (b"Dock workers ", 0.1), (b"in Rotterdam", 0.5), (b"...", 1.5)])
+    assert slow_body.startswith(b"HTTP/1.1 408"), slow_body[:200]
+    assert b"did not arrive within 1 s" in slow_body
+    assert time.monotonic() - started < 5
+
+    started = time.monotonic()
+    slow_headers = raw_request(port, [(head[:20], 0), (head[20:40], 0.6), (head[40:60], 0.6)])
+    assert slow_headers.startswith(b"HTTP/1.1 408"), slow_headers[:200]
+    assert time.monotonic() - started < 5
+
+    # A client that is merely quick still gets its 202.
+    response = httpx.post(
+        f"{stack.ingest_url}/v1/articles",
+        content=b"Quick story.",
+        headers={"Content-Type": "text/plain"},
+        timeout=30,
+    )
+    assert response.status_code == 202, response.text
