@@ -1,21 +1,26 @@
 """The whole pipeline on the embedded broker: HTTP ingest -> news.articles.raw -> enrich -> enriched topic.
 
-    ./dev bench                                       (all benchmarks)
-    .venv/bin/python benchmarks/pipeline_throughput.py --articles 400 --clients 8 --workers 1
-    .venv/bin/python benchmarks/pipeline_throughput.py --rate 20       (latency at a sustainable load)
+    ./dev bench                                                   (every benchmark, every part below)
+    .venv/bin/python benchmarks/pipeline_throughput.py --part latency --rate 10 --workers 1
+    .venv/bin/python benchmarks/pipeline_throughput.py --part scale --workers 1,2
+    .venv/bin/python benchmarks/pipeline_throughput.py --part ingest
 
-Starts its own broker, one ingest service and `--workers` enrich workers (real processes, as `newswire up`
-runs them), then posts N articles (one per request, from `--clients` threads) and reads the enriched topic
-with a plain consumer. Prints:
-  ingest    articles/s accepted (202) over the posting window;
-  enrich    articles/s enriched, from the first enriched record to the last;
-  latency   per article, POST sent -> enriched record read (p50 / p99).
-The figures depend on the machine and on what else runs on it: compare runs made on the same machine.
+Each part starts its own broker and real service processes (as `newswire up` runs them):
+  latency   articles posted one per request at --rate/s; per article POST sent -> enriched record read
+            (p50 / p99) and where the time goes, from the timestamps the records carry: the raw and
+            enriched Kafka message timestamps (set when each producer queued the record), the 202's
+            arrival, `enrichment.enriched_at` (taken as NER starts) and the moment the reader got it;
+  scale     flat out: N raw records produced at once, then enriched by 1 and by 2 workers in turn (fresh
+            topics, same run); enriched articles/s for each and the ratio;
+  ingest    one article per request from --clients threads, and NDJSON batches, against a bare
+            kafka-python producer sending the same records to the same broker in the same run (ratio).
+Absolute figures depend on the machine and what else runs on it; compare the ratios of one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import signal
 import statistics
@@ -25,6 +30,8 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -32,7 +39,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.common.broker import EmbeddedBroker, free_port  # noqa: E402
-from services.common.kafka import ensure_topics  # noqa: E402
+from services.common.kafka import create_producer, ensure_topics  # noqa: E402
+from services.common.records import build_raw_article, utc_now  # noqa: E402
+from services.common.serialization import dumps  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.tail import follow  # noqa: E402
 from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
@@ -46,136 +55,287 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def start(verb: str, env: dict[str, str], log) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.cli", verb], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+def epoch(rfc3339: str) -> float:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    with httpx.Client(timeout=1) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"{url}: the service exited with {process.returncode}")
-            try:
-                if client.get(url).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    raise SystemExit(f"{url}: not ready after {timeout_s}s")
+class Stack:
+    """A broker, one ingest and `workers` enrich workers on fresh topics; stopped on exit."""
 
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=300)
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument("--workers", type=int, default=1, help="enrich workers in the consumer group")
-    parser.add_argument("--partitions", type=int, default=2)
-    parser.add_argument(
-        "--rate", type=float, default=0, help="post at most this many articles/s (0: flat out)"
-    )
-    args = parser.parse_args()
-
-    bodies = [a["body_text"] for a in load_corpus(DEFAULT_CORPUS)]
-    run = uuid.uuid4().hex[:8]
-    ports = {"NEWSWIRE_INGEST_PORT": str(free_port())}
-    with EmbeddedBroker(port=free_port()) as broker, open(os.devnull, "wb") as devnull:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")} | FAST_GROUP | ports
-        env |= {
+    def __init__(self, exits: ExitStack, broker: EmbeddedBroker, partitions: int) -> None:
+        run = uuid.uuid4().hex[:8]
+        # NEWSWIRE_* settings from the environment reach the services (to compare settings in one run);
+        # broker, topics and ports are the benchmark's own.
+        self.env = FAST_GROUP | dict(os.environ)
+        self.env |= {
             "NEWSWIRE_KAFKA_BOOTSTRAP": broker.bootstrap,
             "NEWSWIRE_TOPIC_RAW": f"bench.{run}.raw",
             "NEWSWIRE_TOPIC_ENRICHED": f"bench.{run}.enriched",
             "NEWSWIRE_TOPIC_DLQ": f"bench.{run}.dlq",
-            "NEWSWIRE_TOPIC_PARTITIONS": str(args.partitions),
+            "NEWSWIRE_TOPIC_PARTITIONS": str(partitions),
+            "NEWSWIRE_INGEST_PORT": str(free_port()),
+            "NEWSWIRE_LOG_LEVEL": "WARNING",
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
         }
-        settings = Settings.from_env(env)
-        ensure_topics(settings)
-        ingest_url = f"http://{settings.ingest_host}:{settings.ingest_port}"
-        processes = [start("ingest", env, devnull)]
-        worker_urls = []
-        for _ in range(args.workers):
-            port = str(free_port())
-            processes.append(start("enrich", env | {"NEWSWIRE_ENRICH_PORT": port}, devnull))
-            worker_urls.append(f"http://{settings.enrich_host}:{port}/readyz")
-        try:
-            wait_ready(f"{ingest_url}/readyz", processes[0])
-            for url, process in zip(worker_urls, processes[1:], strict=True):
-                wait_ready(url, process)
-            figures = measure(settings, ingest_url, bodies, args)
-        finally:
-            for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                process.wait(30)
-    report(figures, args)
-    return 0
+        self.settings = Settings.from_env(self.env)
+        ensure_topics(self.settings)
+        self.ingest_url = f"http://{self.settings.ingest_host}:{self.settings.ingest_port}"
+        self._exits = exits
+        self._devnull = exits.enter_context(open(os.devnull, "wb"))  # noqa: SIM115
+
+    def start(self, verb: str, ready_url: str, **env: str) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", verb],
+            cwd=REPO,
+            env=self.env | env,
+            stdout=self._devnull,
+            stderr=subprocess.STDOUT,
+        )
+        self._exits.callback(_stop, process)
+        deadline = time.monotonic() + 180
+        with httpx.Client(timeout=1) as client:
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    raise SystemExit(f"newswire {verb} exited with {process.returncode}")
+                try:
+                    if client.get(ready_url).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+        raise SystemExit(f"newswire {verb}: not ready at {ready_url} after 180 s")
+
+    def start_ingest(self) -> None:
+        self.start("ingest", f"{self.ingest_url}/readyz")
+
+    def start_workers(self, count: int) -> None:
+        for _ in range(count):
+            port = free_port()
+            self.start("enrich", f"http://127.0.0.1:{port}/readyz", NEWSWIRE_ENRICH_PORT=str(port))
 
 
-def measure(settings: Settings, ingest_url: str, bodies: list[str], args) -> dict:
-    arrived: dict[str, float] = {}
-    done = threading.Event()
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
-    def read() -> None:
-        stop = lambda: done.is_set() or len(arrived) >= args.articles  # noqa: E731
-        for record in follow(settings, settings.topic_enriched, from_beginning=True, stop=stop):
-            arrived.setdefault(record["id"], time.perf_counter())
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    time.sleep(1.0)  # the reader has its partitions before the first article goes in
-    sent: dict[str, float] = {}
-    local = threading.local()
+class Reader(threading.Thread):
+    """Follows a topic from the beginning; keeps, per id, when it arrived and its Kafka metadata."""
 
-    def post(i: int) -> None:
-        if args.rate:  # paced: latency under a load the workers keep up with, not queueing delay
-            time.sleep(max(0.0, posting_started + i / args.rate - time.perf_counter()))
-        client = getattr(local, "client", None) or httpx.Client(timeout=60)
-        local.client = client
-        article = {"guid": f"bench-{i}", "provider": "bench", "body_text": bodies[i % len(bodies)]}
+    def __init__(self, settings: Settings, topic: str, until: int) -> None:
+        super().__init__(daemon=True)
+        self.settings, self.topic, self.until = settings, topic, until
+        self.seen: dict[str, tuple[float, dict]] = {}
+        self.done = threading.Event()
+        self.start()
+        time.sleep(1.0)  # has its partitions before the first article goes in
+
+    def run(self) -> None:
+        stop = lambda: self.done.is_set() or len(self.seen) >= self.until  # noqa: E731
+        for record in follow(self.settings, self.topic, from_beginning=True, stop=stop, meta=True):
+            self.seen.setdefault(record["value"]["id"], (time.time(), record))
+
+    def wait(self, timeout_s: float = 600) -> None:
+        deadline = time.monotonic() + timeout_s
+        while len(self.seen) < self.until and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.done.set()
+        self.join(10)
+
+
+def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, workers: int) -> None:
+    with ExitStack() as exits:
+        stack = Stack(exits, broker, args.partitions)
+        stack.start_ingest()
+        stack.start_workers(workers)
+        raw = Reader(stack.settings, stack.settings.topic_raw, args.articles)
+        enriched = Reader(stack.settings, stack.settings.topic_enriched, args.articles)
+        posted: dict[str, tuple[float, float]] = {}
+        local = threading.local()
         started = time.perf_counter()
-        response = client.post(f"{ingest_url}/v1/articles", json=article)
-        response.raise_for_status()
-        sent[response.json()["accepted"][0]] = started
 
-    posting_started = time.perf_counter()
-    with ThreadPoolExecutor(args.clients) as pool:
-        list(pool.map(post, range(args.articles)))
-    posting_seconds = time.perf_counter() - posting_started
-    deadline = time.monotonic() + 600
-    while len(arrived) < args.articles and time.monotonic() < deadline:
-        time.sleep(0.2)
-    done.set()
-    reader.join(10)
-    latencies = [arrived[i] - sent[i] for i in sent if i in arrived]
-    times = sorted(arrived.values())
-    return {
-        "posted": len(sent),
-        "enriched": len(latencies),
-        "ingest_rate": len(sent) / posting_seconds,
-        "enrich_rate": (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0,
-        "p50": percentile(latencies, 0.50),
-        "p99": percentile(latencies, 0.99),
-        "mean_words": statistics.mean(len(b.split()) for b in bodies),
+        def post(i: int) -> None:
+            time.sleep(max(0.0, started + i / rate - time.perf_counter()))  # paced: no queueing delay
+            client = getattr(local, "client", None) or httpx.Client(timeout=60)
+            local.client = client
+            article = {"guid": f"bench-{i}", "provider": "bench", "body_text": bodies[i % len(bodies)]}
+            sent = time.time()
+            response = client.post(f"{stack.ingest_url}/v1/articles", json=article)
+            response.raise_for_status()
+            posted[response.json()["accepted"][0]] = (sent, time.time())
+
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(post, range(args.articles)))
+        raw.wait()
+        enriched.wait()
+
+    steps: dict[str, list[float]] = {
+        k: [] for k in ("http", "ack", "fetch", "enrich", "deliver", "total", "acked_reply")
     }
+    for article_id, (sent, replied) in posted.items():
+        if article_id not in enriched.seen or article_id not in raw.seen:
+            continue
+        read_at, record = enriched.seen[article_id]
+        raw_at = raw.seen[article_id][1]["timestamp_ms"] / 1000
+        ner_at = epoch(record["value"]["enrichment"]["enriched_at"])
+        out_at = record["timestamp_ms"] / 1000
+        steps["http"].append(raw_at - sent)  # request, parse, validate, id, until queued in the producer
+        steps["ack"].append(replied - raw_at)  # acks=all round trip and the 202 back to the client
+        steps["fetch"].append(ner_at - raw_at)  # in the raw topic, fetched, batched (overlaps the ack)
+        steps["enrich"].append(out_at - ner_at)  # NER and rules for its batch, validation, queued to send
+        steps["deliver"].append(read_at - out_at)  # produce ack and the subscriber's fetch
+        steps["total"].append(read_at - sent)
+        steps["acked_reply"].append(replied - sent)
+    n = len(steps["total"])
+    print(
+        f"latency: {n} of {args.articles} articles (~{statistics.mean(len(b.split()) for b in bodies):.0f} "
+        f"words) paced at {rate:g}/s, {workers} worker(s), {args.partitions} partitions"
+    )
+    print(
+        f"  POST -> enriched record read: p50 {percentile(steps['total'], 0.5) * 1000:6.1f} ms   "
+        f"p99 {percentile(steps['total'], 0.99) * 1000:6.1f} ms   (POST -> 202: p50 "
+        f"{percentile(steps['acked_reply'], 0.5) * 1000:.1f} ms)"
+    )
+    names = {
+        "http": "HTTP handling until queued in the producer",
+        "ack": "publish acknowledgement and the 202",
+        "fetch": "raw topic until enrichment starts",
+        "enrich": "enrichment (its batch) until queued to send",
+        "deliver": "produce ack and the subscriber's fetch",
+    }
+    for key, name in names.items():
+        values = steps[key]
+        print(
+            f"    {name:<46} p50 {percentile(values, 0.5) * 1000:6.1f} ms   p99 "
+            f"{percentile(values, 0.99) * 1000:6.1f} ms"
+        )
+    print("    (Kafka timestamps have ms resolution; the ack overlaps the fetch.)")
 
 
-def report(f: dict, args) -> None:
-    pace = f"paced at {args.rate:g}/s" if args.rate else "flat out"
-    print(
-        f"pipeline throughput: {f['posted']} articles (~{f['mean_words']:.0f} words) posted {pace} by "
-        f"{args.clients} clients, {args.workers} enrich worker(s), {args.partitions} partitions, embedded broker"
-    )
-    print(f"  ingest     {f['ingest_rate']:8.1f} articles/s accepted (HTTP 202 after Kafka ack)")
-    print(
-        f"  enrich     {f['enrich_rate']:8.1f} articles/s enriched ({f['enriched']} of {f['posted']} read back)"
-    )
-    print(
-        f"  latency    p50 {f['p50'] * 1000:7.0f} ms   p99 {f['p99'] * 1000:7.0f} ms   (POST -> enriched record)"
-    )
+def raw_records(bodies: list[str], count: int, tag: str) -> list[dict]:
+    now = utc_now()
+    return [
+        build_raw_article(
+            {"guid": f"{tag}-{i}", "provider": "bench", "body_text": bodies[i % len(bodies)]}, received_at=now
+        )
+        for i in range(count)
+    ]
+
+
+def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
+    rates = {}
+    for workers in args.workers:
+        with ExitStack() as exits:
+            stack = Stack(exits, broker, max(args.partitions, 4))
+            stack.start_workers(workers)
+            enriched = Reader(stack.settings, stack.settings.topic_enriched, args.articles)
+            producer = create_producer(stack.settings)
+            started = time.time()
+            for record in raw_records(bodies, args.articles, f"scale{workers}"):
+                producer.send(stack.settings.topic_raw, key=record["id"].encode(), value=dumps(record))
+            producer.flush()
+            producer.close()
+            enriched.wait()
+            arrivals = sorted(at for at, _ in enriched.seen.values())
+            rates[workers] = len(arrivals) / (arrivals[-1] - started)
+            print(
+                f"scale: {workers} worker(s), {len(arrivals)} articles produced at once: "
+                f"{rates[workers]:.1f} articles/s enriched"
+            )
+    if 1 in rates and len(rates) > 1:
+        for workers, rate in rates.items():
+            if workers != 1:
+                print(f"  {workers} workers / 1 worker: {rate / rates[1]:.2f}x (same run)")
+
+
+def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
+    with ExitStack() as exits:
+        stack = Stack(exits, broker, args.partitions)
+        stack.start_ingest()
+        url = f"{stack.ingest_url}/v1/articles"
+        local = threading.local()
+
+        def post(i: int) -> None:
+            # http.client, kept alive per thread: httpx costs the client process more CPU than the
+            # service spends per request, and on 2 cores the load generator then measures itself.
+            connection = getattr(local, "connection", None)
+            if connection is None:
+                connection = local.connection = http.client.HTTPConnection(
+                    stack.settings.ingest_host, stack.settings.ingest_port, timeout=60
+                )
+            article = {"guid": f"single-{i}", "provider": "bench", "body_text": bodies[i % len(bodies)]}
+            connection.request("POST", "/v1/articles", dumps(article), {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 202:
+                raise SystemExit(f"POST answered {response.status}")
+
+        count = args.articles * 4
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(post, range(count)))
+        single = count / (time.perf_counter() - started)
+        print(f"ingest: one article per request, {args.clients} clients: {single:8.1f} articles/s")
+
+        for size in args.ndjson:
+            records = raw_records(bodies, size * 20, f"nd{size}")
+            batches = [records[i : i + size] for i in range(0, len(records), size)]
+            lines = [
+                b"\n".join(dumps({k: r[k] for k in ("guid", "provider", "body_text")}) for r in batch)
+                for batch in batches
+            ]
+            with httpx.Client(timeout=120) as client:
+                started = time.perf_counter()
+                for body in lines:
+                    client.post(
+                        url, content=body, headers={"Content-Type": "application/x-ndjson"}
+                    ).raise_for_status()
+                ours = len(records) / (time.perf_counter() - started)
+            producer = create_producer(stack.settings)
+            started = time.perf_counter()
+            for batch in batches:  # the same records, the same acks=all, one flush per batch like a request
+                futures = [
+                    producer.send(stack.settings.topic_raw, key=r["id"].encode(), value=dumps(r))
+                    for r in batch
+                ]
+                for future in futures:
+                    future.get(timeout=60)
+            bare = len(records) / (time.perf_counter() - started)
+            producer.close()
+            print(
+                f"ingest: NDJSON batches of {size}: {ours:8.1f} articles/s; bare kafka-python producer "
+                f"{bare:8.1f} msg/s; ratio {ours / bare:.2f}x (same run)"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "latency", "scale", "ingest"), default="all")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--workers", default="1,2", help="worker counts to compare, e.g. 1,2")
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=0, help="latency part: articles/s (0: 10 and 30)")
+    parser.add_argument("--ndjson", default="50,500", help="NDJSON batch sizes for the ingest part")
+    args = parser.parse_args()
+    args.workers = [int(w) for w in args.workers.split(",")]
+    args.ndjson = [int(n) for n in args.ndjson.split(",")]
+
+    bodies = [a["body_text"] for a in load_corpus(DEFAULT_CORPUS)]
+    with EmbeddedBroker(port=free_port()) as broker:
+        if args.part in ("all", "latency"):
+            paced = [(args.rate, args.workers[0])] if args.rate else [(10, 1), (30, max(args.workers))]
+            for rate, workers in paced:
+                latency(broker, bodies, args, rate, workers)
+        if args.part in ("all", "scale"):
+            scale(broker, bodies, args)
+        if args.part in ("all", "ingest"):
+            ingest(broker, bodies, args)
+    return 0
 
 
 if __name__ == "__main__":
