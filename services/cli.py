@@ -98,6 +98,10 @@ def _run(args: argparse.Namespace) -> int:
         for name in topics_of(settings):
             print(f"{name}: {'created' if name in created else 'exists'}")
         return 0
+    if args.verb == "eval" and any(a.split("=")[0] == "--syndication" for a in args.rest):
+        from services.enrich.syndication_eval import main as syndication_eval_main
+
+        return syndication_eval_main(settings, args.rest)  # labelled real copy, no NER needed
     if args.verb == "eval":
         from services.enrich.evaluation import main as eval_main
 
