@@ -30,7 +30,7 @@ MAX_CREDIT_CHARS = 300
 
 # Ranks: the lower wins. A republication note names the publication the copy comes from, above a
 # copyright line (which may name the owner company) and above the dateline's agency.
-NOTE, COPYRIGHT, DISTRIBUTOR, OWNER = 0, 0, 1, 3
+NOTE, COPYRIGHT, DISTRIBUTOR, OWNER, HOUSE_STYLE = 0, 0, 1, 3, 3
 DATELINE, SIGNOFF, NAMED_DATELINE = 2, 2, 4
 
 _WHO = r"(?P<who>.{2,160}?)"
@@ -123,6 +123,11 @@ _END_SIGNOFF = re.compile(
 )
 # A broadcaster's sign-off: "Max Lee, KBS World Radio News."
 _BROADCAST_SIGNOFF = re.compile(r"^(?P<person>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}),\s+" + _WHO + _END)
+_PARENS_STYLE = "credits-in-parentheses"
+_STAFF_IN_PARENTHESES = re.compile(
+    r"^\((?:reporting|writing|additional reporting)\s+by\s+[^()]+;\s*(?:[^()]+;\s*)?editing by\s+[^()]+\)$",
+    re.I,
+)
 _PARENS = re.compile(r"^\((?P<inner>.*)\)$")
 _SMALL_WORDS = frozenset(
     ["of", "the", "and", "de", "del", "della", "di", "du", "la", "le", "el", "&", "für", "in", "on", "for"]
@@ -185,6 +190,9 @@ def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int
     taken = set()
     for start, line in reversed(lines[-CLOSING_LINES:]):
         text = line.strip()
+        if _STAFF_IN_PARENTHESES.match(text):
+            # "(Reporting by A; Editing by B)": the house style of one agency, which it names.
+            found.origins.extend((HOUSE_STYLE, name, text) for name in outlets.with_style(_PARENS_STYLE)[:1])
         if len(text) > MAX_CREDIT_CHARS or not _read_credit(
             _unwrap(text), text, outlets, found, closing=True
         ):
@@ -352,7 +360,10 @@ def _is_place(segment: str) -> bool:
 
 def _is_person(who: str) -> bool:
     """ "Jane Doe", "Thomas W. Malone", "by Ganesh Sitaraman": a given name opening two to four words."""
-    words = _clean(who).removeprefix("by ").split()
+    cleaned = _clean(who).removeprefix("by ")
+    if looks_like_publication(cleaned):
+        return False  # "Forest Watch News": a given name may open a publication's name
+    words = cleaned.split()
     return 2 <= len(words) <= 4 and words[0] in _given_names() and all(w[:1].isupper() for w in words)
 
 

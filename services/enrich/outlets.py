@@ -2,7 +2,8 @@
 
 data/agencies.json is the registry of national and international news agencies (kind "agency"), each with
 its country and house styles: "dateline" (files under "CITY (AGENCY) —"), "signoff" (papers close its copy
-with the bare name: "... into the US. PTI"), "lowercase" (writes its own name in lower case: dpa).
+with the bare name: "... into the US. PTI"), "lowercase" (writes its own name in lower case: dpa), "credits-in-parentheses" (closes with its staff
+in parentheses: "(Reporting by A; Editing by B)", Reuters).
 data/outlets.json holds every other outlet: broadcasters, newspapers, magazines, online publications.
 
 `context_only` names are ordinary words too ("Time", "AP", "The Hill"): they count as outlets in a credit
@@ -24,7 +25,7 @@ from services.enrich.name_lists import ListedName
 BUILTIN = Path(__file__).with_name("data") / "outlets.json"
 AGENCIES = Path(__file__).with_name("data") / "agencies.json"
 KINDS = ("agency", "broadcaster", "newspaper", "magazine", "online")
-STYLES = ("dateline", "signoff", "lowercase")
+STYLES = ("dateline", "signoff", "lowercase", "credits-in-parentheses")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _EDGE = " \t\n.,;:!?\"'“”‘’()[]-—–"
 
@@ -55,6 +56,9 @@ class OutletIndex:
 
     def has_style(self, name: str, style: str) -> bool:
         return style in self.styles.get(name, frozenset())
+
+    def with_style(self, style: str) -> list[str]:
+        return sorted(name for name, styles in self.styles.items() if style in styles)
 
 
 def slug(name: str) -> str:

@@ -223,7 +223,7 @@ def test_a_broadcaster_dateline_is_an_origin_but_not_wire(outlets):
 
 REUTERS_SIGNOFFS = [
     ("plain", "Reporting by Jane Doe in London; Editing by John Smith"),
-    ("in-parentheses", "(Reporting by Jane Doe; Writing by Ann Lee; Editing by John Smith)"),
+    ("with-a-location", "Reporting by Jane Doe in Lagos and Ann Lee in Accra; Editing by John Smith"),
     ("bloomberg-assistance", "--With assistance from Jana Wolff-Reinhardt."),
     ("bloomberg-contact", "To contact the reporter on this story: Max Roe in Berlin at mroe@example.com"),
     ("bloomberg-editors", "To contact the editors responsible for this story: Ann Lee at alee@example.com"),
