@@ -2,18 +2,24 @@
 
 Pure functions over the body text (plus the optional dateline, byline and provider fields).
 
-- origin: the publication the copy comes from. Highest first: a closing "From X" / "originally published
-  in X" / "Republished with permission of X" / copyright line / "Distributed by X"; then a wire dateline
-  ("ROSTOV (AP) —"); then an outlet named in the byline; then the provider field, if it is a known outlet.
+- origin: the publication the copy comes from. Highest first: a republication, provision or copyright
+  note ("This article originally appeared on X", "This story was provided by X", "© 2024 X", "Courtesy of
+  X", a closing "From X"), then "Distributed by X", then the dateline's agency ("ROSTOV (AP) —",
+  "(CNN) President ...", "AUSTIN (KXAN) —") or the agency that signs the copy off ("... into the US. PTI");
+  then a copyright line naming only an owner company; then an outlet named in the byline; then the
+  provider field, if it is a known outlet. Datelines: datelines.py; credit notes: credit_notes.py.
 - contributors: outlets credited with contributing ("Reuters contributed to this report.", "With AFP",
-  "Additional reporting by Reuters", "The Associated Press' Jane Doe contributed reporting").
+  "Additional reporting by Reuters", "Material from The Associated Press was used in this report").
 - attributions: outlets the story text cites as sources ("told ABC News", "Reuters reported",
-  "according to The Wall Street Journal"). A mention in the story is never an origin or a contributor.
-- credit lines are only looked for in the closing block of the story (the last few lines), so a sentence
-  such as "From the start, ..." in the middle of a story is never a credit.
+  "according to The Wall Street Journal", "told KXAN"). A mention in the story is never an origin or a
+  contributor, and a person named like an outlet ("Michael R. Bloomberg") is not cited.
+- loose credit forms ("From X", "With X", "X contributed") are only read in the closing block, so a
+  sentence such as "From the start, ..." in the middle of a story is never a credit; notes that cannot be
+  story sentences are read at any paragraph end.
 - sign-offs that credit people, not outlets ("Reporting by A; Editing by B", Bloomberg's "--With assistance
   from A" and "To contact the reporter on this story: ..."), give no origin or contributor but are masked
-  with the credit lines, so the NER does not report the staff as people in the story.
+  with the credit lines, so the NER does not report the staff as people in the story. In parentheses,
+  "(Reporting by A; Editing by B)" is Reuters' house style and names Reuters.
 
 Tags (stable vocabulary, sorted):
   syndicated            origin or at least one contributor is known
