@@ -129,6 +129,62 @@ PUBLICATION_WORDS = frozenset(
     ]
 )
 
+# Section and label words: "Breaking News", "Latest News", "Staff Report", "Special Report".
+GENERIC_WORDS = frozenset(
+    [
+        "Breaking",
+        "Latest",
+        "Local",
+        "World",
+        "Top",
+        "National",
+        "International",
+        "Business",
+        "Sports",
+        "Sport",
+        "Health",
+        "Tech",
+        "Science",
+        "Entertainment",
+        "Politics",
+        "Political",
+        "Live",
+        "More",
+        "Related",
+        "Daily",
+        "Weekly",
+        "Morning",
+        "Evening",
+        "Market",
+        "Markets",
+        "Election",
+        "Staff",
+        "Special",
+        "Exclusive",
+        "Editorial",
+        "Press",
+        "Sponsored",
+        "Fake",
+        "Good",
+        "Bad",
+        "Real",
+        "Big",
+        "Our",
+        "Your",
+        "This",
+        "Today",
+        "Tonight",
+        "Weekend",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+)
+
 
 @dataclass(frozen=True)
 class DatelineCredit:
@@ -158,12 +214,14 @@ def is_call_sign(text: str) -> bool:
 
 
 def looks_like_publication(text: str) -> bool:
-    """ "Kaieteur News", "Jamaica Observer": capitalised words ending in a word publications end in."""
+    """ "Kaieteur News", "Jamaica Observer": capitalised words ending in a word publications end in,
+    with a word of its own before it ("Breaking News", "Staff Report" are labels, not publications)."""
     words = text.split()
     return (
         2 <= len(words) <= 5
         and words[-1].strip(".,").title() in PUBLICATION_WORDS
         and all(w[0].isupper() or w in ("of", "the", "and") for w in words)
+        and any(w.title() not in GENERIC_WORDS and w not in ("of", "the", "and") for w in words[:-1])
     )
 
 

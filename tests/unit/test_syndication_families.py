@@ -75,7 +75,15 @@ def test_a_publication_name_as_the_dateline(outlets):
     assert origin_of("Lakeside News – Police are investigating a fire.\n" + STORY, outlets) == "Lakeside News"
 
 
-@pytest.mark.parametrize("opening", ["KUALA LUMPUR – The court sat.", "Ana Ruiz – the mayor – spoke."])
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "KUALA LUMPUR – The court sat.",
+        "Ana Ruiz – the mayor – spoke.",
+        "Breaking News – The court sat on Tuesday.",
+        "Staff Report – Police are investigating a fire.",
+    ],
+)
 def test_a_place_or_a_person_before_a_dash_is_no_publication(outlets, opening):
     assert origin_of(opening + "\n" + STORY, outlets) is None
 
