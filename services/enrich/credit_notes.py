@@ -85,7 +85,7 @@ _NOTES = [
     ),
 ]
 _COPYRIGHT = re.compile(
-    r"^(?:©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?(?:by\s+)?"
+    r"^(?:©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?(?P<by>by\s+)?"
     + _WHO
     + r"(?:,?\s*\d{4})?(?:[.,]?\s*all rights reserved)?"
     + _END,
@@ -247,6 +247,9 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
     if match:
         who = match.group("who")
         names = _names(who, outlets)
+        authored = match.group("by") and not looks_like_publication(names[0]) if names else False
+        if authored and not outlet_name(names[0], outlets):
+            return True  # "Copyright © 2019 by Ana Ruiz": an author's, whatever the given-name list knows
         if names:
             listed = outlet_name(names[0], outlets) is not None
             rank = OWNER if not listed and _is_company(names[0]) else COPYRIGHT

@@ -238,6 +238,12 @@ def test_a_copyright_held_by_a_person_is_no_outlet(outlets):
     assert found.credit_spans  # still masked
 
 
+def test_a_copyright_by_an_unlisted_name_is_an_author_not_an_outlet(outlets):
+    body = STORY + "Copyright © 2021 by Oyelaran Adekunle-Bright."
+    assert origin_of(body, outlets) is None
+    assert origin_of(STORY + "Copyright © 2021 by The Associated Press.", outlets) == "Associated Press"
+
+
 def test_book_excerpt_names_the_publisher(outlets):
     body = STORY + "Copyright © 2019 by Ana Ruiz. Reprinted by permission of Harbour Books, New York, NY."
     assert origin_of(body, outlets) == "Harbour Books"
