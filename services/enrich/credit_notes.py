@@ -247,7 +247,7 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
     if match:
         who = match.group("who")
         names = _names(who, outlets)
-        authored = match.group("by") and not looks_like_publication(names[0]) if names else False
+        authored = match.groupdict().get("by") and not looks_like_publication(names[0]) if names else False
         if authored and not outlet_name(names[0], outlets):
             return True  # "Copyright © 2019 by Ana Ruiz": an author's, whatever the given-name list knows
         if names:

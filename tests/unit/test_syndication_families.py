@@ -249,6 +249,11 @@ def test_book_excerpt_names_the_publisher(outlets):
     assert origin_of(body, outlets) == "Harbour Books"
 
 
+def test_copyrighted_property_names_the_publication(outlets):
+    body = STORY + "This article is the copyrighted property of Harbour Light News."
+    assert origin_of(body, outlets) == "Harbour Light News"
+
+
 def test_a_domain_in_a_copyright_line_is_the_publication(outlets):
     assert origin_of(STORY + "© 2022, HarbourLightNews.com.", outlets) == "Harbour Light News"
 
