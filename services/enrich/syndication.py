@@ -182,8 +182,9 @@ def find_syndication(
 def attributions(story: str, outlets: OutletIndex) -> list[str]:
     """Outlets the story cites as sources, in order of first citation."""
     cited: list[tuple[int, str]] = []
-    people = _people_named_like_outlets(story, outlets)
-    for match in outlets.pattern.finditer(story):
+    matches = list(outlets.pattern.finditer(story))  # the long alternation is scanned once
+    people = _people_named_like_outlets(story, matches)
+    for match in matches:
         if match.group(0) in people:
             continue  # "Michael R. Bloomberg ... Bloomberg said": the person, not the news service
         before = story[max(0, match.start() - 80) : match.start()]
@@ -203,12 +204,12 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
     return _unique(name for _, name in sorted(cited))
 
 
-def _people_named_like_outlets(story: str, outlets: OutletIndex) -> set[str]:
+def _people_named_like_outlets(story: str, matches: list[re.Match]) -> set[str]:
     """Outlet forms the story uses as a person's surname ("Michael R. Bloomberg", "Ted Turner")."""
     given = given_names()
     people = set()
-    for match in outlets.pattern.finditer(story):
-        before = _GIVEN_NAME_BEFORE.search(story[max(0, match.start() - 40) : match.start()])
+    for match in matches:
+        before = _GIVEN_NAME_BEFORE.search(story, max(0, match.start() - 40), match.start())
         if before and before.group("given") in given and before.group("given") not in _NOT_GIVEN:
             people.add(match.group(0))
     return people
