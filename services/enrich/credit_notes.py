@@ -91,6 +91,12 @@ _COPYRIGHT = re.compile(
     + _END,
     re.I,
 )
+# A picture's credit: photographer and agency split by a slash, or a picture library.
+_PHOTO_CREDIT = re.compile(
+    r"\s?/\s?|\b(?:Getty|Images|Photos?|Photography|Fotos?|Bild|Shutterstock|iStock|Alamy|Imago|"
+    r"picture[- ]alliance|Unsplash|Pexels|Pixabay|Flickr)\b",
+    re.I,
+)
 _COPYRIGHT_MARK = re.compile(r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))", re.I)
 _PROPERTY = re.compile(
     r"^this (?:article|story|content) is the copyrighted property of\s+" + _WHO + _END, re.I
@@ -246,6 +252,8 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
     match = _COPYRIGHT.match(part) or _PROPERTY.match(part)
     if match:
         who = match.group("who")
+        if _PHOTO_CREDIT.search(who):
+            return True  # "© Jane Doe/Getty Images", "© AFP / JANE DOE": the picture's, not the copy's
         names = _names(who, outlets)
         authored = match.groupdict().get("by") and not looks_like_publication(names[0]) if names else False
         if authored and not outlet_name(names[0], outlets):
@@ -348,10 +356,10 @@ def _names(who: str, outlets: OutletIndex) -> list[str]:
 
 
 def _clean(who: str) -> str:
-    """ "Basic Books, New York, NY." -> "Basic Books"; "the Kyiv Herald." -> "Kyiv Herald"."""
+    """ "Basic Books, New York, NY." -> "Basic Books"; "Kyiv Herald, 21. Jan. 2015" -> "Kyiv Herald"."""
     who = who.strip().removesuffix(".").strip()
     parts = [p.strip() for p in who.split(",")]
-    while len(parts) > 1 and _is_place(parts[-1]):
+    while len(parts) > 1 and (_is_place(parts[-1]) or any(ch.isdigit() for ch in parts[-1])):
         parts.pop()
     return ", ".join(parts)
 

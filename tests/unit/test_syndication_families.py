@@ -231,6 +231,26 @@ def test_a_copyright_owner_company_yields_to_the_station_dateline(outlets):
     assert origin_of(body, outlets) == "WQXT"
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "© Jane Doe/Getty Images",
+        "The mayor at the harbour on Tuesday. © AFP / JANE DOE",
+        "© Shutterstock",
+        "Copyright 2024 Harbour Photo Agency",
+    ],
+)
+def test_a_picture_credit_is_not_the_copys_origin(outlets, caption):
+    body = STORY + caption
+    found = find_syndication(body, outlets)
+    assert found.origin is None
+    assert found.credit_spans  # masked all the same
+
+
+def test_a_date_after_the_copyright_holder_is_not_its_name(outlets):
+    assert origin_of(STORY + "© Harbour Institute, 21. Jan. 2015", outlets) == "Harbour Institute"
+
+
 def test_a_copyright_held_by_a_person_is_no_outlet(outlets):
     body = STORY + "Copyright © 2019 by Thomas W. Malone. All rights reserved."
     found = find_syndication(body, outlets)
