@@ -36,7 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     verbs.add_parser("topics", help="create the raw, enriched and dead-letter topics if they do not exist")
 
-    verbs.add_parser("eval", help="score entities and syndication on the evaluation corpus (--help)")
+    verbs.add_parser(
+        "eval",
+        help="score entities and syndication on the evaluation corpus, or with --syndication PATH "
+        "syndication on labelled real copy (--help)",
+    )
 
     # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.
     args, rest = parser.parse_known_args(argv)
