@@ -41,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     verbs.add_parser("topics", help="create the raw, enriched and dead-letter topics if they do not exist")
 
-    verbs.add_parser("eval", help="score entities and syndication on the evaluation corpus (--help)")
+    verbs.add_parser(
+        "eval",
+        help="score entities and syndication on the evaluation corpus, or with --syndication PATH "
+        "syndication on labelled real copy (--help)",
+    )
 
     # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.
     args, rest = parser.parse_known_args(argv)
@@ -104,6 +108,10 @@ def _run(args: argparse.Namespace) -> int:
         for name in topics_of(settings):
             print(f"{name}: {'created' if name in created else 'exists'}")
         return 0
+    if args.verb == "eval" and any(a.split("=")[0] == "--syndication" for a in args.rest):
+        from services.enrich.syndication_eval import main as syndication_eval_main
+
+        return syndication_eval_main(settings, args.rest)  # labelled real copy, no NER needed
     if args.verb == "eval":
         from services.enrich.evaluation import main as eval_main
 

@@ -1,4 +1,10 @@
-"""The maintained list of news outlets (data/outlets.json): canonical names, aliases, kinds.
+"""The maintained lists of news outlets: canonical names, aliases, kinds.
+
+data/agencies.json is the registry of national and international news agencies (kind "agency"), each with
+its country and house styles: "dateline" (files under "CITY (AGENCY) —"), "signoff" (papers close its copy
+with the bare name: "... into the US. PTI"), "lowercase" (writes its own name in lower case: dpa), "credits-in-parentheses" (closes with its staff
+in parentheses: "(Reporting by A; Editing by B)", Reuters).
+data/outlets.json holds every other outlet: broadcasters, newspapers, magazines, online publications.
 
 `context_only` names are ordinary words too ("Time", "AP", "The Hill"): they count as outlets in a credit
 line or an attribution ("told The Hill"), but are not handed to the NER ruler, where they would tag
@@ -8,7 +14,7 @@ line or an attribution ("told The Hill"), but are not handed to the NER ruler, w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -17,7 +23,9 @@ from services.common.exceptions import SettingsError
 from services.enrich.name_lists import ListedName
 
 BUILTIN = Path(__file__).with_name("data") / "outlets.json"
+AGENCIES = Path(__file__).with_name("data") / "agencies.json"
 KINDS = ("agency", "broadcaster", "newspaper", "magazine", "online")
+STYLES = ("dateline", "signoff", "lowercase", "credits-in-parentheses")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _EDGE = " \t\n.,;:!?\"'“”‘’()[]-—–"
 
@@ -28,6 +36,8 @@ class OutletIndex:
     _by_form: dict[str, str]
     pattern: re.Pattern[str]
     """Any name or alias, longest first, on word boundaries; case-sensitive (outlet names are capitalised)."""
+    styles: dict[str, frozenset[str]] = field(default_factory=dict)
+    """House styles of the agencies, by canonical name."""
 
     def canonical(self, text: str) -> str | None:
         """ "the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
@@ -44,6 +54,12 @@ class OutletIndex:
     def kind(self, name: str) -> str | None:
         return next((o.kind for o in self.entries if o.name == name), None)
 
+    def has_style(self, name: str, style: str) -> bool:
+        return style in self.styles.get(name, frozenset())
+
+    def with_style(self, style: str) -> list[str]:
+        return sorted(name for name, styles in self.styles.items() if style in styles)
+
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
@@ -53,7 +69,7 @@ def _strip_the(text: str) -> str:
     return text[4:] if text[:4].lower() == "the " else text
 
 
-def _parse(data: bytes, origin: str) -> list[ListedName]:
+def _parse(data: bytes, origin: str, default_kind: str = "online") -> list[ListedName]:
     try:
         rows = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -64,26 +80,41 @@ def _parse(data: bytes, origin: str) -> list[ListedName]:
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) or not row["name"].strip():
             raise SettingsError(f"outlets file {origin}: entry {i} needs a non-empty string 'name'")
-        kind = row.get("kind", "online")
+        kind = row.get("kind", default_kind)
         if kind not in KINDS:
             raise SettingsError(
                 f"outlets file {origin}: entry {i} ({row['name']}): kind must be one of {KINDS}"
+            )
+        styles = row.get("styles", [])
+        if not isinstance(styles, list) or not set(styles) <= set(STYLES):
+            raise SettingsError(
+                f"outlets file {origin}: entry {i} ({row['name']}): styles must be a list of {STYLES}"
             )
         aliases = tuple(a for a in row.get("aliases", []) if isinstance(a, str) and a.strip())
         outlets.append(ListedName(row["name"], aliases, kind, frozenset(row.get("context_only", []))))
     return outlets
 
 
+def _styles(data: bytes) -> dict[str, frozenset[str]]:
+    return {row["name"]: frozenset(row.get("styles", ())) for row in orjson.loads(data)}
+
+
 def load_outlets(extra_file: Path | None = None) -> OutletIndex:
     """The built-in list, plus an operator's file (NEWSWIRE_OUTLETS_FILE) whose entries win on conflict."""
-    outlets = _parse(BUILTIN.read_bytes(), "built-in")
+    agencies = AGENCIES.read_bytes()
+    outlets = _parse(agencies, "built-in agencies", "agency") + _parse(BUILTIN.read_bytes(), "built-in")
+    styles = _styles(agencies)
     if extra_file is not None:
         try:
-            extra = _parse(extra_file.read_bytes(), str(extra_file))
+            data = extra_file.read_bytes()
         except OSError as exc:
             raise SettingsError(f"NEWSWIRE_OUTLETS_FILE: cannot read {extra_file}: {exc.strerror}") from None
+        extra = _parse(data, str(extra_file))
         replaced = {o.name for o in extra}
         outlets = [o for o in outlets if o.name not in replaced] + extra
+        styles = {name: s for name, s in styles.items() if name not in replaced} | {
+            name: s for name, s in _styles(data).items() if s
+        }
     by_form: dict[str, str] = {}
     for outlet in outlets:
         for form in outlet.surface_forms:
@@ -91,4 +122,4 @@ def load_outlets(extra_file: Path | None = None) -> OutletIndex:
             by_form.setdefault(_strip_the(form).casefold(), outlet.name)
     forms = sorted({f for o in outlets for f in o.surface_forms}, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
-    return OutletIndex(tuple(outlets), by_form, pattern)
+    return OutletIndex(tuple(outlets), by_form, pattern, styles)

@@ -2,18 +2,24 @@
 
 Pure functions over the body text (plus the optional dateline, byline and provider fields).
 
-- origin: the publication the copy comes from. Highest first: a closing "From X" / "originally published
-  in X" / "Republished with permission of X" / copyright line / "Distributed by X"; then a wire dateline
-  ("ROSTOV (AP) —"); then an outlet named in the byline; then the provider field, if it is a known outlet.
+- origin: the publication the copy comes from. Highest first: a republication, provision or copyright
+  note ("This article originally appeared on X", "This story was provided by X", "© 2024 X", "Courtesy of
+  X", a closing "From X"), then "Distributed by X", then the dateline's agency ("ROSTOV (AP) —",
+  "(CNN) President ...", "AUSTIN (KXAN) —") or the agency that signs the copy off ("... into the US. PTI");
+  then a copyright line naming only an owner company; then an outlet named in the byline; then the
+  provider field, if it is a known outlet. Datelines: datelines.py; credit notes: credit_notes.py.
 - contributors: outlets credited with contributing ("Reuters contributed to this report.", "With AFP",
-  "Additional reporting by Reuters", "The Associated Press' Jane Doe contributed reporting").
+  "Additional reporting by Reuters", "Material from The Associated Press was used in this report").
 - attributions: outlets the story text cites as sources ("told ABC News", "Reuters reported",
-  "according to The Wall Street Journal"). A mention in the story is never an origin or a contributor.
-- credit lines are only looked for in the closing block of the story (the last few lines), so a sentence
-  such as "From the start, ..." in the middle of a story is never a credit.
+  "according to The Wall Street Journal", "told KXAN"). A mention in the story is never an origin or a
+  contributor, and a person named like an outlet ("Michael R. Bloomberg") is not cited.
+- loose credit forms ("From X", "With X", "X contributed") are only read in the closing block, so a
+  sentence such as "From the start, ..." in the middle of a story is never a credit; notes that cannot be
+  story sentences are read at any paragraph end.
 - sign-offs that credit people, not outlets ("Reporting by A; Editing by B", Bloomberg's "--With assistance
   from A" and "To contact the reporter on this story: ..."), give no origin or contributor but are masked
-  with the credit lines, so the NER does not report the staff as people in the story.
+  with the credit lines, so the NER does not report the staff as people in the story. In parentheses,
+  "(Reporting by A; Editing by B)" is Reuters' house style and names Reuters.
 
 Tags (stable vocabulary, sorted):
   syndicated            origin or at least one contributor is known
@@ -27,102 +33,12 @@ Tags (stable vocabulary, sorted):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from services.enrich.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits
+from services.enrich.datelines import find_dateline, is_call_sign, looks_like_publication
+from services.enrich.name_lists import given_names
 from services.enrich.outlets import OutletIndex
-
-CLOSING_LINES = 8  # credit lines sit in the last few lines of wire copy
-MAX_CREDIT_CHARS = 250
-
-_WHO = r"(?P<who>.{2,160}?)"
-_END = r"\s*[.!]?\s*$"
-# (family, regex): family "origin" gives the origin, "contributor" contributors, "signoff" only masks.
-_CLOSING = [
-    (
-        "origin",
-        re.compile(
-            r"^(?:this (?:article|story|report|piece) )?(?:was )?(?:originally |first )?"
-            r"(?:published|appeared|ran)\s+(?:on|in|by|at)\s+"
-            + _WHO
-            + r"(?:\s+on\s+\S.*|\s+and is republished.*|\s+and is reprinted.*)?"
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "origin",
-        re.compile(
-            r"^(?:this (?:article|story) is )?republished (?:here )?(?:with permission )?"
-            r"(?:of|from|by)\s+" + _WHO + _END,
-            re.I,
-        ),
-    ),
-    ("origin", re.compile(r"^reprinted (?:with permission )?(?:of|from|by)\s+" + _WHO + _END, re.I)),
-    (
-        "origin",
-        re.compile(
-            r"^(?:©|\(c\)|copyright(?:\s*©)?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?"
-            + _WHO
-            + r"(?:[.,]?\s*all rights reserved)?"
-            + _END,
-            re.I,
-        ),
-    ),
-    ("origin", re.compile(r"^from\s+" + _WHO + _END, re.I)),
-    ("distributor", re.compile(r"^distributed by\s+" + _WHO + _END, re.I)),
-    (
-        "contributor",
-        re.compile(
-            r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I
-        ),
-    ),
-    (
-        "contributor",
-        re.compile(
-            r"^" + _WHO + r"\s+contributed(?:\s+(?:additional\s+)?reporting)?"
-            r"(?:\s+(?:from|in|at)\s+[^.;]+)?" + _END,
-            re.I,
-        ),
-    ),
-    ("contributor", re.compile(r"^(?:additional|further) reporting by\s+" + _WHO + _END, re.I)),
-    ("contributor", re.compile(r"^with\s+" + _WHO + _END, re.I)),
-    (
-        "signoff",
-        re.compile(
-            r"^(?:(?:reporting|writing|editing|compiled|additional reporting|graphics|"
-            r"produced|edited|written)\s+by|with assistance from|"
-            r"to contact the (?:reporters?|editors?)(?: responsible)?(?: for this story)?:?)\s+.+$",
-            re.I,
-        ),
-    ),
-]
-# "CITY (AP) —", "CITY, Month DD (Reuters) -", "SAINT-LOUIS, Senegal, April 3 (AFP) -".
-_WIRE_DATELINE = re.compile(
-    r"^\s*(?:[A-Z][\w.'’ -]{1,40}(?:,\s*[\w.'’ -]{1,30}){0,2}\s*)?\((?P<agency>[A-Za-z][\w .&'-]{0,40})\)\s*[-—–]+"
-)
-# A dateline without an agency: "KUALA LUMPUR –", "BACOLOD CITY, Philippines –", "LONDON, Jan 5 —".
-_PLAIN_DATELINE = re.compile(
-    r"^\s*(?P<dateline>[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:,\s*[A-Z][\w.'’ ]{1,30}?)?"
-    r"(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s+(?:--|[—–-]))\s+(?=[A-Z“\"])"  # a sentence starts after it
-)
-_PARENS = re.compile(r"^\((?P<inner>.*)\)$")
-_SMALL_WORDS = {
-    "of",
-    "the",
-    "and",
-    "de",
-    "del",
-    "della",
-    "di",
-    "du",
-    "la",
-    "le",
-    "el",
-    "&",
-    "für",
-    "in",
-    "on",
-}
 
 _BEFORE_CUE = re.compile(
     # The cue may open a sentence ("According to Reuters, ..."): its words match in any case.
@@ -132,6 +48,7 @@ _BEFORE_CUE = re.compile(
     r"\bcalculations by|\banalysis by|\btally by|\bcompiled by|\bdata from|\bsaid to|\bsaid on|\bappearing on|"
     r"\bappeared on|\breport by|\binvestigation by|\bin comments to|\bin remarks to)"
     r"\s+(?:(?:the|a|an)\s+)?"
+    r"(?:(?:new|latest|recent|separate|exclusive|joint|previous|first)\s+)?"
     r"(?:(?:[A-Z][\w-]*|U\.S\.|U\.K\.|state|public|local|private|business|daily|weekly|online|independent|"
     r"pro-\w+)\s+){0,2}"
     r"(?:(?:newspaper|broadcaster|outlet|network|news agency|agency|magazine|daily|channel|station|TV|"
@@ -147,6 +64,41 @@ _AFTER_CUE = re.compile(
     r"obtained|reviewed|published|estimated|calculated|analy[sz]ed|broadcast|aired|cited|tallied|counted|"
     r"report|reporting|was first to report|was the first)\b"
 )
+
+_TOLD_UNLISTED = re.compile(
+    r"(?i:\btold|\btells|\baccording to|\binterview with|\bspoke (?:to|with)|\bin comments to|"
+    r"\ba statement to|\bconfirmed to)\s+(?:the\s+)?"
+    r"(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:of\s+)?[A-Z][\w'’&.-]*){0,4}?)(?=[\s,.;:]|$)(?![\s]+[A-Z])"
+)
+# English words that are given names somewhere too ("An Associated Press photographer").
+_NOT_GIVEN = frozenset(
+    [
+        "A",
+        "An",
+        "The",
+        "In",
+        "On",
+        "At",
+        "As",
+        "By",
+        "For",
+        "To",
+        "Of",
+        "And",
+        "But",
+        "Or",
+        "If",
+        "So",
+        "No",
+        "Yes",
+        "May",
+        "Will",
+        "Can",
+        "Say",
+        "Says",
+    ]
+)
+_GIVEN_NAME_BEFORE = re.compile(r"(?:^|[\s(“\"])(?P<given>[A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?$")
 
 # An outlet's name inside a longer proper name: "Ministry of Foreign Affairs", "Committee on Foreign Policy".
 _INSIDE_A_NAME = re.compile(r"\b[A-Z][\w.]*\s+(?:of|on|for)\s+(?:the\s+)?$")
@@ -177,13 +129,6 @@ class Syndication:
         }
 
 
-@dataclass
-class _Found:
-    origins: list[tuple[int, str, str]] = field(default_factory=list)  # (rank, name, line)
-    contributors: list[tuple[str, str]] = field(default_factory=list)  # (name, line)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-
-
 def find_syndication(
     body_text: str,
     outlets: OutletIndex,
@@ -192,20 +137,24 @@ def find_syndication(
     byline: str | None = None,
     provider: str | None = None,
 ) -> Syndication:
-    found = _closing_credits(body_text, outlets)
-    wire, wire_span = _wire_agency(body_text, outlets)
-    if wire_span:
-        found.spans.append(wire_span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
-    else:
-        plain = _PLAIN_DATELINE.match(body_text)
-        if plain:  # "KUALA LUMPUR –": where the copy was filed, metadata like the credits
-            found.spans.append(plain.span("dateline"))
-        if dateline:
-            wire, _ = _wire_agency(dateline, outlets)
-    ranked = sorted(found.origins, key=lambda o: o[0])
-    origin, origin_from = (ranked[0][1], "credit-line") if ranked else (None, None)
-    if origin is None and wire:
-        origin, origin_from = wire, "dateline"
+    found = find_credits(body_text, outlets)
+    opening = find_dateline(body_text, outlets)
+    credit_ranked = len(found.origins)
+    if opening:
+        found.spans.append(opening.span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
+        if opening.origin:
+            rank = NOTE if opening.via else NAMED_DATELINE if opening.named else DATELINE
+            found.origins.append((rank, opening.origin, body_text[opening.span[0] : opening.span[1]].strip()))
+    elif dateline:
+        given = find_dateline(dateline, outlets)
+        if given and given.origin:
+            found.origins.append((DATELINE, given.origin, ""))
+    # Stable sort: on equal rank a credit line comes before the dateline.
+    ranked = sorted(enumerate(found.origins), key=lambda o: o[1][0])
+    origin, origin_from = None, None
+    if ranked:
+        index, (_, origin, _) = ranked[0]
+        origin_from = "credit-line" if index < credit_ranked else "dateline"
     if origin is None and byline:
         named = _outlets_in(byline, outlets)
         if named:
@@ -215,11 +164,9 @@ def find_syndication(
 
     contributors = _unique(name for name, _ in found.contributors if name != origin)
     lines = _unique(
-        [line for rank, name, line in ranked if name == origin]
+        [line for _, (_, name, line) in ranked if name == origin and line]
         + [line for name, line in found.contributors if name in contributors]
     )
-    if origin_from == "dateline" and wire_span:
-        lines.append(body_text[wire_span[0] : wire_span[1]].strip())
     lines.sort(key=body_text.find)
     story = mask_spans(body_text, found.spans)
     return Syndication(
@@ -227,72 +174,19 @@ def find_syndication(
         contributors=tuple(contributors),
         attributions=tuple(attributions(story, outlets)),
         credit_lines=tuple(lines),
-        credit_spans=tuple(sorted(found.spans)),
+        credit_spans=tuple(sorted(set(found.spans))),
         origin_from=origin_from,
     )
 
 
-def _closing_credits(body_text: str, outlets: OutletIndex) -> _Found:
-    found = _Found()
-    lines = _lines_with_offsets(body_text)
-    closing = [entry for entry in lines if entry[2].strip()][-CLOSING_LINES:]
-    # Walk up from the last line; the closing block ends at the first line that is not a credit.
-    for start, _end, line in reversed(closing):
-        text = line.strip()
-        if len(text) > MAX_CREDIT_CHARS:
-            break
-        if not _read_credit(_unwrap(text), text, outlets, found):
-            break
-        lead = len(line) - len(line.lstrip())
-        found.spans.append((start + lead, start + lead + len(text)))
-    return found
-
-
-def _read_credit(text: str, line: str, outlets: OutletIndex, found: _Found) -> bool:
-    """Record what one closing line credits; False when it is not a credit line at all."""
-    matched_any = False
-    # A line may hold several credits: "Reuters contributed to this report. From The Epoch Times"
-    for part in _sentences(text):
-        for family, pattern in _CLOSING:
-            match = pattern.match(part)
-            if not match:
-                continue
-            if family == "signoff":
-                for segment in re.split(r"\s*;\s*", part):
-                    if segment.lower().startswith("additional reporting by"):
-                        found.contributors.extend((name, line) for name in _outlets_in(segment, outlets))
-                matched_any = True
-                break
-            who = match.group("who").strip()
-            if part[:5].lower() in ("from ", "with ") and not (
-                outlets.canonical(who.removesuffix(".")) or _looks_like_title(who)
-            ):
-                continue  # "From the start, CNN said ..." closing a story is a sentence, not a credit
-            names = _outlets_in(who, outlets)
-            if family in ("origin", "distributor"):
-                if not names and _looks_like_title(who):
-                    names = [who.removesuffix(".").strip()]
-                if not names:
-                    continue
-                rank = {"origin": 0, "distributor": 1}[family]
-                found.origins.append((rank, names[0], line))
-            else:
-                if not names:
-                    # "Jane Doe contributed to this report": a credit line (mask it), but no outlet.
-                    if family == "contributor" and _looks_like_title(who):
-                        matched_any = True
-                        break
-                    continue
-                found.contributors.extend((name, line) for name in names)
-            matched_any = True
-            break
-    return matched_any
-
-
 def attributions(story: str, outlets: OutletIndex) -> list[str]:
     """Outlets the story cites as sources, in order of first citation."""
-    cited = []
-    for match in outlets.pattern.finditer(story):
+    cited: list[tuple[int, str]] = []
+    matches = list(outlets.pattern.finditer(story))  # the long alternation is scanned once
+    people = _people_named_like_outlets(story, matches)
+    for match in matches:
+        if match.group(0) in people:
+            continue  # "Michael R. Bloomberg ... Bloomberg said": the person, not the news service
         before = story[max(0, match.start() - 80) : match.start()]
         after = story[match.end() : match.end() + 80]
         if _INSIDE_A_NAME.search(before):
@@ -301,8 +195,24 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
         if staff or _BEFORE_CUE.search(before) or _AFTER_CUE.match(after):
             name = outlets.canonical(match.group(0))
             if name:
-                cited.append(name)
-    return _unique(cited)
+                cited.append((match.start(), name))
+    # An outlet missing from the lists, cited with a strong cue: "told KXAN", "told the Sahan Journal".
+    for match in _TOLD_UNLISTED.finditer(story):
+        name = match.group("name")
+        if outlets.canonical(name) is None and (is_call_sign(name) or looks_like_publication(name)):
+            cited.append((match.start("name"), name))
+    return _unique(name for _, name in sorted(cited))
+
+
+def _people_named_like_outlets(story: str, matches: list[re.Match]) -> set[str]:
+    """Outlet forms the story uses as a person's surname ("Michael R. Bloomberg", "Ted Turner")."""
+    given = given_names()
+    people = set()
+    for match in matches:
+        before = _GIVEN_NAME_BEFORE.search(story, max(0, match.start() - 40), match.start())
+        if before and before.group("given") in given and before.group("given") not in _NOT_GIVEN:
+            people.add(match.group(0))
+    return people
 
 
 def mask_spans(text: str, spans) -> str:
@@ -330,45 +240,8 @@ def syndication_tags(s: Syndication, outlets: OutletIndex) -> list[str]:
     return sorted(tag for tag in tags if tag.split(":")[-1])
 
 
-def _wire_agency(text: str, outlets: OutletIndex) -> tuple[str | None, tuple[int, int] | None]:
-    """The dateline opens the story, possibly under a headline line: look at the first three lines.
-    Returns the agency and the dateline's span in `text`."""
-    for start, _, line in [entry for entry in _lines_with_offsets(text[:1500]) if entry[2].strip()][:3]:
-        match = _WIRE_DATELINE.match(line)
-        if match and outlets.canonical(match.group("agency")):
-            return outlets.canonical(match.group("agency")), (start + match.start(), start + match.end())
-    return None, None
-
-
 def _outlets_in(text: str, outlets: OutletIndex) -> list[str]:
     return _unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
-
-
-def _looks_like_title(text: str) -> bool:
-    """ "Kyiv Herald", "The Daily Planet": capitalised words, short, no clause punctuation."""
-    words = text.removesuffix(".").split()
-    if not 1 <= len(words) <= 6 or any(ch in text for ch in ',;:!?"“”'):
-        return False
-    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words)
-
-
-def _unwrap(text: str) -> str:
-    match = _PARENS.match(text)
-    return match.group("inner").strip() if match else text.lstrip("—–- ").strip()
-
-
-def _sentences(text: str) -> list[str]:
-    parts = [p.strip() for p in re.split(r"(?<=[a-z)][.!])\s+(?=[A-Z(©])", text) if p.strip()]
-    return parts or [text]
-
-
-def _lines_with_offsets(text: str) -> list[tuple[int, int, str]]:
-    out, position = [], 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.rstrip("\r\n")
-        out.append((position, position + len(stripped), stripped))
-        position += len(line)
-    return out
 
 
 def _unique(items) -> list:

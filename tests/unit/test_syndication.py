@@ -5,7 +5,7 @@ import re
 import orjson
 import pytest
 
-from services.enrich.outlets import BUILTIN, load_outlets
+from services.enrich.outlets import AGENCIES, BUILTIN, load_outlets
 from services.enrich.syndication import find_syndication, mask_spans, syndication_tags
 from tests.conftest import SEED_STORY
 
@@ -22,15 +22,19 @@ def outlets():
     return load_outlets()
 
 
+def listed_rows() -> list[dict]:
+    """The rows of both built-in lists: the agency registry and the other outlets."""
+    return [row for path in (AGENCIES, BUILTIN) for row in orjson.loads(path.read_bytes())]
+
+
 def canonical_for(alias: str) -> str:
-    """The canonical name outlets.json gives the outlet that lists `alias`."""
-    rows = orjson.loads(BUILTIN.read_bytes())
-    (name,) = [row["name"] for row in rows if alias in row.get("aliases", [])]
+    """The canonical name the built-in lists give the outlet that lists `alias`."""
+    (name,) = [row["name"] for row in listed_rows() if alias in row.get("aliases", [])]
     return name
 
 
 def context_only_aliases() -> set[str]:
-    return {form for row in orjson.loads(BUILTIN.read_bytes()) for form in row.get("context_only", [])}
+    return {form for row in listed_rows() for form in row.get("context_only", [])}
 
 
 # (id, closing line, origin, contributors, tags)
@@ -219,7 +223,7 @@ def test_a_broadcaster_dateline_is_an_origin_but_not_wire(outlets):
 
 REUTERS_SIGNOFFS = [
     ("plain", "Reporting by Jane Doe in London; Editing by John Smith"),
-    ("in-parentheses", "(Reporting by Jane Doe; Writing by Ann Lee; Editing by John Smith)"),
+    ("with-a-location", "Reporting by Jane Doe in Lagos and Ann Lee in Accra; Editing by John Smith"),
     ("bloomberg-assistance", "--With assistance from Jana Wolff-Reinhardt."),
     ("bloomberg-contact", "To contact the reporter on this story: Max Roe in Berlin at mroe@example.com"),
     ("bloomberg-editors", "To contact the editors responsible for this story: Ann Lee at alee@example.com"),

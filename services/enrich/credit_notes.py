@@ -1,0 +1,437 @@
+"""Credit notes: the lines and sentences in which copy says where it comes from and who helped.
+
+Where they are looked for, and which families count there:
+- the closing block (the last few lines, walked up from the end until a line is no credit): every family;
+- the first lines, above the story ("Courtesy of Forests News", "© 2024 Kyiv Herald", "Distributed by X"):
+  origin families except the loose "From X" / "With X";
+- the end of every paragraph, and the first sentence of the first lines: only the notes that cannot be
+  story sentences: republication ("This article originally appeared on X."), provision and production
+  ("This story was provided by X", "Material from X was used in this report");
+- the very end of the copy: an agency's sign-off ("... into the US. PTI", "— AFP", "(CMC)"), and a
+  broadcaster's ("Max Lee, KBS World Radio News.").
+
+A credit that names a person ("Copyright © 2019 by Jane Doe", "Jane Doe contributed to this report") is
+masked from the NER like every credit, but gives no outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from services.enrich.datelines import looks_like_publication, outlet_name
+from services.enrich.name_lists import given_names
+from services.enrich.outlets import OutletIndex
+
+CLOSING_LINES = 8  # credit lines sit in the last few lines of wire copy
+HEAD_LINES = 3
+MAX_CREDIT_CHARS = 300
+
+# Ranks: the lower wins. A republication note names the publication the copy comes from, above a
+# copyright line (which may name the owner company) and above the dateline's agency.
+NOTE, COPYRIGHT, DISTRIBUTOR, OWNER, HOUSE_STYLE = 0, 0, 1, 3, 3
+DATELINE, SIGNOFF, NAMED_DATELINE = 2, 2, 4
+
+_WHO = r"(?P<who>.{2,160}?)"
+_END = r"\s*[.!]?\s*$"
+_DATE_TAIL = r"(?:\s+on\s+\S.*|\s+and is (?:republished|reprinted|reproduced|shared).*|\s+\(\d{4}\))?"
+# Notes that are never story sentences: found at any paragraph end, first or last line.
+_NOTES = [
+    (
+        "origin",
+        re.compile(
+            r"^(?:this (?:article|story|report|piece|post|interview|essay|column) )?(?:was |is )?"
+            r"(?:a version of this (?:article|story) )?"
+            r"(?:originally |first |initially )(?:published|appeared|ran|posted)\s+(?:on|in|by|at|with)\s+"
+            + _WHO
+            + _DATE_TAIL
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "origin",
+        re.compile(
+            r"^(?:this (?:article|story|report|piece|post) (?:is|was|has been) )?republished (?:here )?"
+            r"(?:with (?:the )?(?:kind )?permission )?(?:of|from|by)\s+" + _WHO + _DATE_TAIL + _END,
+            re.I,
+        ),
+    ),
+    (
+        "origin",
+        re.compile(
+            r"^(?:reprinted|republished|reproduced|used|excerpted|adapted)\s+(?:with|by)\s+(?:the\s+)?"
+            r"(?:kind\s+)?permission\s+(?:of|from)\s+" + _WHO + r"(?:[.,]?\s*all rights reserved)?" + _END,
+            re.I,
+        ),
+    ),
+    (
+        "origin",
+        re.compile(
+            r"^this (?:article|story|report|piece|content|post|feature|column) (?:was|is|has been) "
+            r"(?:provided|produced|written|supplied|syndicated|distributed|published|reported)"
+            r"(?: exclusively)? (?:by|for)\s+" + _WHO + _END,
+            re.I,
+        ),
+    ),
+    (
+        "contributor",
+        re.compile(
+            r"^(?:material|information|reporting|content) (?:from|by)\s+" + _WHO + r"\s+(?:was|were|is) "
+            r"used in (?:this|the) (?:report|story|article)" + _END,
+            re.I,
+        ),
+    ),
+]
+_COPYRIGHT = re.compile(
+    r"^(?:©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?(?P<by>by\s+)?"
+    + _WHO
+    + r"(?:,?\s*\d{4})?(?:[.,]?\s*all rights reserved)?"
+    + _END,
+    re.I,
+)
+# A picture's credit: photographer and agency split by a slash, or a picture library.
+_PHOTO_CREDIT = re.compile(
+    r"\s?/\s?|\b(?:Getty|Images|Photos?|Photography|Fotos?|Bild|Shutterstock|iStock|Alamy|Imago|"
+    r"picture[- ]alliance|Unsplash|Pexels|Pixabay|Flickr)\b",
+    re.I,
+)
+_COPYRIGHT_MARK = re.compile(r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))", re.I)
+_PROPERTY = re.compile(
+    r"^this (?:article|story|content) is the copyrighted property of\s+" + _WHO + _END, re.I
+)
+_COURTESY = re.compile(r"^(?:courtesy of|source:?\s+courtesy of)\s+" + _WHO + _END, re.I)
+_DISTRIBUTED = re.compile(r"^distributed by\s+" + _WHO + _END, re.I)
+_FROM = re.compile(r"^from\s+" + _WHO + _END, re.I)
+_WITH = re.compile(r"^with\s+" + _WHO + _END, re.I)
+_CONTRIBUTED = [
+    re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I),
+    re.compile(
+        r"^"
+        + _WHO
+        + r"\s+contributed(?:\s+(?:additional\s+)?reporting)?(?:\s+(?:from|in|at)\s+[^.;]+)?"
+        + _END,
+        re.I,
+    ),
+    re.compile(r"^(?:additional|further) reporting by\s+" + _WHO + _END, re.I),
+]
+_SIGNOFF = re.compile(
+    r"^(?:(?:reporting|writing|editing|compiled|additional reporting|graphics|"
+    r"produced|edited|written)\s+by|with assistance from|"
+    r"to contact the (?:reporters?|editors?)(?: responsible)?(?: for this story)?:?)\s+.+$",
+    re.I,
+)
+# The end of the copy: "... into the US. PTI", "... on Monday. — AFP", "... (CMC)", "-- IANS".
+_END_SIGNOFF = re.compile(
+    r"(?:(?P<dash>(?:^|\s)[—–-]{1,2}\s*)|(?P<paren>\()|(?P<bare>^|(?<=[.!?”\"’')\]])\s+))"
+    r"(?P<who>[A-Za-z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,3})(?(paren)\))\s*$"
+)
+# A broadcaster's sign-off: "Max Lee, KBS World Radio News."
+_BROADCAST_SIGNOFF = re.compile(r"^(?P<person>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}),\s+" + _WHO + _END)
+_PARENS_STYLE = "credits-in-parentheses"
+_STAFF_IN_PARENTHESES = re.compile(
+    r"^\((?:reporting|writing|additional reporting)\s+by\s+[^()]+;\s*(?:[^()]+;\s*)?editing by\s+[^()]+\)$",
+    re.I,
+)
+_PARENS = re.compile(r"^\((?P<inner>.*)\)$")
+_SMALL_WORDS = frozenset(
+    ["of", "the", "and", "de", "del", "della", "di", "du", "la", "le", "el", "&", "für", "in", "on", "for"]
+)
+_COMPANY_WORDS = frozenset(
+    [
+        "Corp",
+        "Corp.",
+        "Corporation",
+        "Inc",
+        "Inc.",
+        "LLC",
+        "Ltd",
+        "Ltd.",
+        "Limited",
+        "Co",
+        "Co.",
+        "Company",
+        "Group",
+        "Holdings",
+        "PLC",
+        "plc",
+        "GmbH",
+        "AG",
+        "SA",
+        "S.A.",
+        "LP",
+        "L.P.",
+    ]
+)
+_DOMAIN = re.compile(
+    r"^(?:www\.)?(?P<stem>[A-Za-z][\w-]{2,40})\.(?:com|net|org|co|news|info|tv)(?:\.[a-z]{2})?$"
+)
+
+
+@dataclass
+class Credits:
+    origins: list[tuple[int, str, str]] = field(default_factory=list)  # (rank, name, line)
+    contributors: list[tuple[str, str]] = field(default_factory=list)  # (name, line)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def find_credits(body_text: str, outlets: OutletIndex) -> Credits:
+    found = Credits()
+    lines = [(start, text) for start, _, text in _lines_with_offsets(body_text) if text.strip()]
+    read = _closing_block(lines, outlets, found)
+    for start, line in lines[:HEAD_LINES]:
+        if (start, line) not in read and len(line.strip()) <= MAX_CREDIT_CHARS:
+            _read_head_line(start, line, outlets, found)
+            read.add((start, line))
+    for start, line in lines:
+        if (start, line) not in read:
+            _read_paragraph_end(start, line, outlets, found)
+    _end_signoff(lines, outlets, found)
+    return found
+
+
+def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int, str]]:
+    """Walk up from the last line; the closing block ends at the first line that is not a credit."""
+    taken = set()
+    for start, line in reversed(lines[-CLOSING_LINES:]):
+        text = line.strip()
+        if _STAFF_IN_PARENTHESES.match(text):
+            # "(Reporting by A; Editing by B)": the house style of one agency, which it names.
+            found.origins.extend((HOUSE_STYLE, name, text) for name in outlets.with_style(_PARENS_STYLE)[:1])
+        if len(text) > MAX_CREDIT_CHARS or not _read_credit(
+            _unwrap(text), text, outlets, found, closing=True
+        ):
+            break
+        _add_span(found, start, line, text)
+        taken.add((start, line))
+    return taken
+
+
+def _read_head_line(start: int, line: str, outlets: OutletIndex, found: Credits) -> None:
+    text = line.strip()
+    if _read_credit(_unwrap(text), text, outlets, found, closing=False):
+        _add_span(found, start, line, text)
+
+
+def _read_paragraph_end(start: int, line: str, outlets: OutletIndex, found: Credits) -> None:
+    """A republication or provision note closing a paragraph."""
+    sentence = _sentences(line.strip())[-1]
+    if len(sentence) <= MAX_CREDIT_CHARS and _read_notes(sentence, sentence, outlets, found):
+        offset = line.rfind(sentence)
+        found.spans.append((start + offset, start + offset + len(sentence)))
+
+
+def _read_notes(part: str, line: str, outlets: OutletIndex, found: Credits) -> bool:
+    for family, pattern in _NOTES:
+        match = pattern.match(part)
+        if not match:
+            continue
+        names = _names(match.group("who"), outlets)
+        if family == "origin" and names:
+            found.origins.append((NOTE, names[0], line))
+            return True
+        if family == "contributor" and names:
+            found.contributors.extend((name, line) for name in names)
+            return True
+        return _is_person(match.group("who"))  # "This story was produced by Jane Doe": a credit, no outlet
+    return False
+
+
+def _read_credit(text: str, line: str, outlets: OutletIndex, found: Credits, *, closing: bool) -> bool:
+    """Record what one credit line says; False when it is not a credit line at all.
+    A line may hold several credits: "Reuters contributed to this report. From The Epoch Times"."""
+    matched_any = False
+    for part in _sentences(text):
+        if _read_notes(part, line, outlets, found) or _read_line_credit(part, line, outlets, found, closing):
+            matched_any = True
+    return matched_any
+
+
+def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits, closing: bool) -> bool:
+    match = _COPYRIGHT.match(part) or _PROPERTY.match(part)
+    if match:
+        who = match.group("who")
+        if _PHOTO_CREDIT.search(who):
+            return True  # "© Jane Doe/Getty Images", "© AFP / JANE DOE": the picture's, not the copy's
+        names = _names(who, outlets)
+        authored = match.groupdict().get("by") and not looks_like_publication(names[0]) if names else False
+        if authored and not outlet_name(names[0], outlets):
+            return True  # "Copyright © 2019 by Ana Ruiz": an author's, whatever the given-name list knows
+        if names:
+            listed = outlet_name(names[0], outlets) is not None
+            rank = OWNER if not listed and _is_company(names[0]) else COPYRIGHT
+            found.origins.append((rank, names[0], line))
+        return bool(names) or _is_person(who) or bool(_COPYRIGHT_MARK.match(part))
+    for pattern, rank in ((_COURTESY, NOTE), (_DISTRIBUTED, DISTRIBUTOR)):
+        match = pattern.match(part)
+        if match:
+            names = _names(match.group("who"), outlets)
+            if names:
+                found.origins.append((rank, names[0], line))
+                return True
+            return False
+    if not closing:
+        return False
+    match = _FROM.match(part)
+    if match:
+        who = match.group("who").strip()
+        if not (outlets.canonical(who.removesuffix(".")) or _looks_like_title(who)):
+            return False  # "From the start, CNN said ..." closing a story is a sentence, not a credit
+        names = _names(who, outlets)
+        if names:
+            found.origins.append((NOTE, names[0], line))
+            return True
+        return False
+    if _SIGNOFF.match(part):
+        for segment in re.split(r"\s*;\s*", part):
+            if segment.lower().startswith("additional reporting by"):
+                found.contributors.extend((name, line) for name in _listed(segment, outlets))
+        return True
+    for pattern in (*_CONTRIBUTED, _WITH):
+        match = pattern.match(part)
+        if not match:
+            continue
+        who = match.group("who").strip()
+        if pattern is _WITH and not (outlets.canonical(who.removesuffix(".")) or _looks_like_title(who)):
+            return False
+        names = _listed(who, outlets)
+        if names:
+            found.contributors.extend((name, line) for name in names)
+            return True
+        # "Jane Doe contributed to this report": a credit line (mask it), but no outlet.
+        return pattern is not _WITH and _looks_like_title(who)
+    return False
+
+
+def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:
+    """The agency or broadcaster that signs off the copy at the end of its last paragraph."""
+    if not lines:
+        return
+    start, line = lines[-1]
+    text = line.rstrip()
+    match = _BROADCAST_SIGNOFF.match(text.strip())
+    if match and not _is_person(match.group("who")):
+        name = outlet_name(match.group("who").strip().removesuffix("."), outlets)
+        if name:
+            found.origins.append((SIGNOFF, name, text.strip()))
+            _add_span(found, start, line, text.strip())
+            return
+    match = _END_SIGNOFF.search(text)
+    if not match:
+        return
+    who = match.group("who").strip().removesuffix(".")
+    name = outlets.canonical(who)
+    if not name or outlets.kind(name) != "agency" or any(n == name for _, n, _ in found.origins):
+        return
+    if match.group("bare") is not None and match.start("who") > 0:
+        # A bare name closing a sentence signs off only for agencies whose house style it is
+        # ("... into the US. PTI"), written as the agency writes it (capitals, or dpa's lower case).
+        as_written = who.isupper() or (outlets.has_style(name, "lowercase") and who.islower())
+        if not (outlets.has_style(name, "signoff") and as_written):
+            return
+    begin = match.start("who") if match.group("bare") is not None else match.start()
+    begin += len(text[begin:]) - len(text[begin:].lstrip())
+    found.origins.append((SIGNOFF, name, text[begin:].strip()))
+    found.spans.append((start + begin, start + len(text)))
+
+
+def _names(who: str, outlets: OutletIndex) -> list[str]:
+    """The outlets a credit names: listed ones, else the credited name when it looks like a title."""
+    who = _clean(who)
+    if _is_person(who):
+        return []
+    listed = outlet_name(who, outlets)
+    if listed:
+        return [listed]
+    found = _listed(who, outlets)
+    if found:
+        return found
+    domain = _DOMAIN.match(who)
+    if domain:
+        return [_split_camel(domain.group("stem"))]
+    if _looks_like_title(who) or looks_like_publication(who):
+        return [who]
+    return []
+
+
+def _clean(who: str) -> str:
+    """ "Basic Books, New York, NY." -> "Basic Books"; "Kyiv Herald, 21. Jan. 2015" -> "Kyiv Herald"."""
+    who = who.strip().removesuffix(".").strip()
+    parts = [p.strip() for p in who.split(",")]
+    while len(parts) > 1 and (_is_place(parts[-1]) or any(ch.isdigit() for ch in parts[-1])):
+        parts.pop()
+    return ", ".join(parts)
+
+
+def _is_place(segment: str) -> bool:
+    words = segment.split()
+    return 1 <= len(words) <= 3 and all(w[:1].isupper() and w.lower() not in _SMALL_WORDS for w in words)
+
+
+def _is_person(who: str) -> bool:
+    """ "Jane Doe", "Thomas W. Malone", "by Ganesh Sitaraman": a given name opening two to four words."""
+    cleaned = _clean(who).removeprefix("by ")
+    if looks_like_publication(cleaned):
+        return False  # "Forest Watch News": a given name may open a publication's name
+    words = cleaned.split()
+    return 2 <= len(words) <= 4 and words[0] in _given_names() and all(w[:1].isupper() for w in words)
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    return given_names()
+
+
+def _is_company(name: str) -> bool:
+    return name.split()[-1] in _COMPANY_WORDS if name.split() else False
+
+
+def _listed(text: str, outlets: OutletIndex) -> list[str]:
+    return _unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
+
+
+def _looks_like_title(text: str) -> bool:
+    """ "Kyiv Herald", "The Daily Planet", "Little, Brown and Company": capitalised words, short."""
+    words = text.removesuffix(".").replace(",", " ").split()
+    if not 1 <= len(words) <= 6 or any(ch in text for ch in ';:!?"“”'):
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words)
+
+
+def _split_camel(stem: str) -> str:
+    """ "BreakingBelizeNews" -> "Breaking Belize News"; "BVINEWS" stays as it is."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+
+
+def _add_span(found: Credits, start: int, line: str, text: str) -> None:
+    lead = len(line) - len(line.lstrip())
+    found.spans.append((start + lead, start + lead + len(text)))
+
+
+def _unwrap(text: str) -> str:
+    match = _PARENS.match(text)
+    return match.group("inner").strip() if match else text.lstrip("—–- ").strip()
+
+
+def _sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"(?<=[a-z)”\"][.!])\s+(?=[A-Z(©])", text) if p.strip()]
+    return parts or [text]
+
+
+def _lines_with_offsets(text: str) -> list[tuple[int, int, str]]:
+    out, position = [], 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        out.append((position, position + len(stripped), stripped))
+        position += len(line)
+    return out
+
+
+def _unique(items) -> list:
+    seen, out = set(), []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

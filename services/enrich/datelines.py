@@ -1,0 +1,282 @@
+"""Datelines: where and by whom the copy was filed, read by one grammar for every wire's house style.
+
+    [PLACE[, REGION][, REGION]][, DATE] [(DATE)] (AGENCY) [SEPARATOR] Story starts ...
+
+- PLACE: capitalised words in any case ("ROSTOV", "Hong Kong", "SOUTHWEST MIAMI-DADE", "Rio de Janeiro").
+- REGION: a state, country or abbreviation ("Calif.", "Russia", "FLA.").
+- DATE: "Jan. 5", "April 3", "1 dic", "5 January"; in parentheses too ("WASHINGTON (Aug. 13) --").
+- AGENCY, in parentheses: a listed outlet ("AP", "CNN", "dpa"), the same with a desk ("CNN Business"), or
+  a broadcast call sign ("KGO", "WSVN", "KXAN-TV"), which names its own station.
+- SEPARATOR: any of "-", "—", "–", "--", ".-", ":" or nothing at all ("(CNN)President ..."); a call
+  sign needs a place before it and a separator after it, or "(CDC) Director ..." would be a dateline.
+
+Two more forms name the source without parentheses: "KVELLER via JTA —" (the copy of one publication,
+distributed by an agency) and a publication's own name as the dateline ("Kaieteur News – Police ...").
+A dateline with no agency ("KUALA LUMPUR –") is found too: it is metadata, masked from the NER, but says
+nothing about who wrote the copy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.enrich.outlets import OutletIndex
+
+HEAD_LINES = 3  # a dateline opens the story, possibly under a headline or kicker line
+_WORD = r"[A-Z][\w.'’-]*"
+_PLACE = rf"{_WORD}(?:\s+(?:(?:de|da|do|del|la|el|of|upon|on|am|an|sur)\s+)?{_WORD}){{0,4}}"
+_REGION = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
+_MONTH = r"[A-Za-z]{3,9}\.?"
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?"
+_SEPARATOR = r"(?:\.-|--|[-—–:])"
+_AGENCY_DATELINE = re.compile(
+    rf"^\s*(?:(?P<place>{_PLACE})(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?\s*)?"
+    rf"(?:\({_DATE}\)\s*)?"
+    r"\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
+    rf"(?:\s*(?P<separator>{_SEPARATOR}+)\s*|\s*(?=[A-Z0-9“\"‘'(]))"
+)
+# "KVELLER via JTA —": one publication's copy, distributed by an agency.
+_VIA_DATELINE = re.compile(
+    rf"^\s*(?P<source>{_WORD}(?:\s+{_WORD}){{0,3}})\s+via\s+(?P<via>{_WORD}(?:\s+{_WORD}){{0,3}})"
+    rf"\s*{_SEPARATOR}+\s*(?=[A-Z“\"‘'])"
+)
+# "Kaieteur News – Police investigators ...": the outlet's own name where the place would be.
+_NAME_DATELINE = re.compile(
+    rf"^\s*(?P<name>{_WORD}(?:\s+(?:of\s+)?{_WORD}){{0,3}})\s*(?:--|[—–-])\s+(?=[A-Z“\"‘'])"
+)
+# A dateline without an agency: "KUALA LUMPUR –", "BACOLOD CITY, Philippines –", "LONDON, Jan 5 —".
+_PLAIN_DATELINE = re.compile(
+    r"^\s*(?P<dateline>[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:,\s*[A-Z][\w.'’ ]{1,30}?)?"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s+(?:--|[—–-]))\s+(?=[A-Z“\"])"  # a sentence starts after it
+)
+# US and Canadian broadcast call signs: K/W (US) or C (Canada) and two or three letters, maybe a band.
+_CALL_SIGN = re.compile(r"^[KWC][A-Z]{2,3}(?:-(?:TV|FM|AM|DT|CD|LD))?$")
+# A desk or edition after the outlet's name: "CNN Business", "Reuters Breakingviews", "VICE US".
+DESKS = (
+    "Business",
+    "Money",
+    "Politics",
+    "Sport",
+    "Sports",
+    "Health",
+    "Travel",
+    "Style",
+    "Entertainment",
+    "Tech",
+    "Technology",
+    "Breakingviews",
+    "Wire",
+    "Digital",
+    "Online",
+    "International",
+    "World",
+    "US",
+    "UK",
+    "Asia",
+    "Europe",
+    "Africa",
+    "Australia",
+    "Canada",
+    "India",
+    "News",
+)
+# Words that end a publication's name: "Kaieteur News", "The Daily Planet", "Jamaica Observer".
+PUBLICATION_WORDS = frozenset(
+    [
+        "News",
+        "Times",
+        "Post",
+        "Herald",
+        "Tribune",
+        "Journal",
+        "Gazette",
+        "Observer",
+        "Chronicle",
+        "Express",
+        "Standard",
+        "Telegraph",
+        "Press",
+        "Daily",
+        "Mirror",
+        "Star",
+        "Guardian",
+        "Record",
+        "Courier",
+        "Wire",
+        "Agency",
+        "Radio",
+        "TV",
+        "Television",
+        "Magazine",
+        "Review",
+        "Report",
+        "Monitor",
+        "Bulletin",
+        "Sentinel",
+        "Examiner",
+        "Inquirer",
+        "Independent",
+        "Globe",
+        "Dispatch",
+        "Leader",
+        "Mail",
+        "Register",
+        "Newswire",
+        "Newsroom",
+        "Media",
+        "Network",
+    ]
+)
+
+# Section and label words: "Breaking News", "Latest News", "Staff Report", "Special Report".
+GENERIC_WORDS = frozenset(
+    [
+        "Breaking",
+        "Latest",
+        "Local",
+        "World",
+        "Top",
+        "National",
+        "International",
+        "Business",
+        "Sports",
+        "Sport",
+        "Health",
+        "Tech",
+        "Science",
+        "Entertainment",
+        "Politics",
+        "Political",
+        "Live",
+        "More",
+        "Related",
+        "Daily",
+        "Weekly",
+        "Morning",
+        "Evening",
+        "Market",
+        "Markets",
+        "Election",
+        "Staff",
+        "Special",
+        "Exclusive",
+        "Editorial",
+        "Press",
+        "Sponsored",
+        "Fake",
+        "Good",
+        "Bad",
+        "Real",
+        "Big",
+        "Our",
+        "Your",
+        "This",
+        "Today",
+        "Tonight",
+        "Weekend",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class DatelineCredit:
+    origin: str | None
+    """The outlet the dateline credits (None for a plain dateline)."""
+    span: tuple[int, int]
+    """The dateline's span in the text: metadata, masked from the NER."""
+    via: str | None = None
+    """The agency that distributed the copy ("KVELLER via JTA")."""
+    named: bool = False
+    """True when the outlet's own name stands as the dateline, with no parentheses."""
+
+
+def outlet_name(text: str, outlets: OutletIndex) -> str | None:
+    """A listed outlet, allowing a desk or edition after its name ("CNN Business", "VICE US")."""
+    name = outlets.canonical(text)
+    if name:
+        return name
+    words = text.split()
+    if len(words) > 1 and words[-1] in DESKS:
+        return outlets.canonical(" ".join(words[:-1]))
+    return None
+
+
+def is_call_sign(text: str) -> bool:
+    return bool(_CALL_SIGN.match(text.strip()))
+
+
+def looks_like_publication(text: str) -> bool:
+    """ "Kaieteur News", "Jamaica Observer": capitalised words ending in a word publications end in,
+    with a word of its own before it ("Breaking News", "Staff Report" are labels, not publications)."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and words[-1].strip(".,").title() in PUBLICATION_WORDS
+        and all(w[0].isupper() or w in ("of", "the", "and") for w in words)
+        and any(w.title() not in GENERIC_WORDS and w not in ("of", "the", "and") for w in words[:-1])
+    )
+
+
+def find_dateline(text: str, outlets: OutletIndex) -> DatelineCredit | None:
+    """The dateline of the first lines of the story, with the outlet it credits."""
+    for start, line in _head_lines(text):
+        found = _read_line(line, outlets)
+        if found:
+            origin, (a, b), via, named = found
+            return DatelineCredit(origin, (start + a, start + b), via, named)
+    return None
+
+
+def _read_line(line: str, outlets: OutletIndex):
+    match = _AGENCY_DATELINE.match(line)
+    if match:
+        inner = match.group("agency").strip()
+        # A call sign needs the separator: "(CDC) Director ..." opens a sentence, not a dateline.
+        call_sign = match.group("separator") and match.group("place") and is_call_sign(inner)
+        name = outlet_name(inner, outlets) or (inner if call_sign else None)
+        if name:
+            return name, _trimmed(line, match), None, False
+    match = _VIA_DATELINE.match(line)
+    if match:
+        via = outlet_name(match.group("via"), outlets)
+        if via:
+            source = match.group("source")
+            return outlet_name(source, outlets) or source, _trimmed(line, match), via, False
+    match = _NAME_DATELINE.match(line)
+    if match:
+        name = match.group("name")
+        listed = outlet_name(name, outlets)
+        if listed or looks_like_publication(name):
+            return listed or name, _trimmed(line, match), None, True
+    match = _PLAIN_DATELINE.match(line)
+    if match:
+        return None, match.span("dateline"), None, False
+    return None
+
+
+def _trimmed(line: str, match: re.Match) -> tuple[int, int]:
+    start, end = match.span()
+    while start < end and line[start].isspace():
+        start += 1
+    while end > start and line[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _head_lines(text: str) -> list[tuple[int, str]]:
+    out, position = [], 0
+    for line in text[:1500].splitlines(keepends=True):
+        if line.strip():
+            out.append((position, line.rstrip("\r\n")))
+        position += len(line)
+        if len(out) == HEAD_LINES:
+            break
+    return out
