@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from services.common.broker import EmbeddedBroker
+from services.common.broker import EmbeddedBroker, die_with_parent
 from services.common.kafka import ensure_topics
 from services.common.settings import Settings
 from services.common.tail import follow
@@ -56,13 +56,17 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
         if broker:
             env.update(FAST_GROUP)  # our own broker: always the quick group join
         for verb in ("ingest", "enrich"):
-            children.append(subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env))
+            # SIGTERM if `up` dies without stopping them: they shut down cleanly and free their ports.
+            die = die_with_parent(os.getpid(), signal.SIGTERM)
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env, preexec_fn=die)
+            )
         ingest_url = f"http://{settings.ingest_host}:{settings.ingest_port}"
         enrich_url = f"http://{settings.enrich_host}:{settings.enrich_port}"
         _wait_ready([f"{ingest_url}/readyz", f"{enrich_url}/readyz"], children, stop)
         print(_banner(settings, bootstrap, broker is not None, created, ingest_url, enrich_url), flush=True)
         if demo:
-            _post_samples(ingest_url)
+            _post_samples(ingest_url, settings.ingest_token)
         if show:
             for record in follow(settings, settings.topic_enriched, from_beginning=demo, stop=stop.is_set):
                 print(_summary(record), flush=True)
@@ -122,18 +126,29 @@ def _banner(
             "  follow:   newswire tail --from-beginning     (or --topic dlq)",
             f"  metrics:  {ingest_url}/metrics  {enrich_url}/metrics",
             f"  API:      {ingest_url}/openapi.json",
+            f"  auth:     {auth_state(settings)}",
             "  Ctrl-C stops everything.",
             "",
         ]
     )
 
 
-def _post_samples(ingest_url: str) -> None:
+def auth_state(settings: Settings) -> str:
+    """What `up` prints about ingest auth (the ingest child itself refuses an unsafe combination)."""
+    if settings.ingest_tokens_file:
+        return f"on: bearer tokens from {settings.ingest_tokens_file} (NEWSWIRE_INGEST_TOKENS_FILE)"
+    if settings.ingest_auth == "off":
+        return "OFF (NEWSWIRE_INGEST_AUTH=off): anyone who can reach the port may post"
+    return f"off: {settings.ingest_host} is loopback; set NEWSWIRE_INGEST_TOKENS_FILE for desk tokens"
+
+
+def _post_samples(ingest_url: str, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     for path in sorted(SAMPLES_DIR.glob("*.txt")):
         response = httpx.post(
             f"{ingest_url}/v1/articles",
             content=path.read_bytes(),
-            headers={"Content-Type": "text/plain; charset=utf-8"},
+            headers={"Content-Type": "text/plain; charset=utf-8", **auth},
             params={"provider": "newswire-demo"},
             timeout=30,
         )

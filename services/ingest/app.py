@@ -18,6 +18,7 @@ from services.common.logs import configure_logging, get_logger
 from services.common.metrics import new_registry
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
+from services.ingest.access import Access
 from services.ingest.http_api import routes
 from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
@@ -51,6 +52,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
         max_article_bytes=settings.max_article_bytes,
         default_provider=settings.default_provider,
     )
+    access = Access.from_settings(settings, metrics)  # refuses an open non-loopback bind (auth.py)
     readiness = _CachedCheck(lambda: broker_reachable(settings), ttl_s=2.0)
 
     @contextlib.asynccontextmanager
@@ -62,6 +64,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             port=settings.ingest_port,
             topic=settings.topic_raw,
             bootstrap=settings.bootstrap_servers,
+            auth=access.describe(),
         )
         try:
             yield
@@ -80,6 +83,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             registry=registry,
             max_request_bytes=settings.max_request_bytes,
             kafka_ready=readiness.check,
+            access=access,
         ),
         lifespan=lifespan,
     )

@@ -15,6 +15,9 @@ from starlette.routing import Route
 from services.common.logs import get_logger
 from services.common.metrics import CONTENT_TYPE_LATEST, render
 from services.common.serialization import dumps
+from services.ingest.access import Access
+from services.ingest.auth import AccessDenied
+from services.ingest.encodings import decode_body
 from services.ingest.exceptions import KafkaUnavailable, Rejected
 from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
@@ -32,8 +35,10 @@ class OrjsonResponse(JSONResponse):
         return dumps(content)
 
 
-def error(status: int, code: str, message: str, **extra: object) -> Response:
-    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
+def error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> Response:
+    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else headers
     return OrjsonResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -44,6 +49,7 @@ def routes(
     registry: CollectorRegistry,
     max_request_bytes: int,
     kafka_ready: Callable[[], Awaitable[bool]],
+    access: Access,
 ) -> list[Route]:
 
     def timed(route: str, endpoint: Endpoint) -> Endpoint:
@@ -53,18 +59,23 @@ def routes(
             metrics.request_duration.labels(request.method, route, str(response.status_code)).observe(
                 time.perf_counter() - started
             )
+            access.observe(request, response.status_code)
             return response
 
         return wrapper
 
     def rejected(exc: Rejected) -> Response:
         log.info("articles_rejected", status=exc.status, code=exc.code, reason=exc.reason[:300])
-        return error(exc.status, exc.code, exc.reason, problems=exc.problems)
+        headers = exc.headers if isinstance(exc, AccessDenied) else None
+        return error(exc.status, exc.code, exc.reason, headers, problems=exc.problems)
 
     async def post_articles(request: Request) -> Response:
         try:
+            desk = access.authenticate(request)  # 401 before the body is read
             body = await _read_limited(request, max_request_bytes)
+            body = decode_body(request.headers.get("content-encoding"), body, max_request_bytes)
             drafts = drafts_from_body(request.headers.get("content-type"), body, dict(request.query_params))
+            access.admit(desk, drafts)  # 403 for a provider the desk may not send as, 429 over its quota
         except Rejected as exc:  # the body never became articles: count the request as one
             metrics.received.labels("http").inc()
             metrics.rejected.labels("http", exc.code).inc()
@@ -79,7 +90,8 @@ def routes(
                 "kafka_unavailable", reason=exc.reason, accepted=len(exc.accepted), failed=len(exc.failed)
             )
             return error(503, "kafka_unavailable", exc.reason, accepted=exc.accepted, failed=exc.failed)
-        log.info("articles_accepted", count=len(ids), ids=ids[:20])
+        access.accepted(desk, len(ids))
+        log.info("articles_accepted", count=len(ids), ids=ids[:20], desk=request.state.newswire_desk)
         return OrjsonResponse({"accepted": ids, "count": len(ids)}, status_code=202)
 
     async def healthz(request: Request) -> Response:

@@ -22,6 +22,10 @@ class IngestMetrics:
     feed_items: Counter
     feed_last_success: Gauge
     dropfolder_files: Counter
+    # Access (services/ingest/access.py): the desk label comes from the tokens file, so it stays bounded.
+    desk_requests: Counter
+    desk_articles: Counter
+    auth_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -79,6 +83,24 @@ class IngestMetrics:
                 "newswire_ingest_dropfolder_files_total",
                 "Drop-folder files handled, by result (processed, failed, retried).",
                 ["result"],
+                registry=registry,
+            ),
+            desk_requests=Counter(
+                "newswire_ingest_desk_requests_total",
+                "POST /v1/articles requests that passed authentication, by desk and status code.",
+                ["desk", "status"],
+                registry=registry,
+            ),
+            desk_articles=Counter(
+                "newswire_ingest_desk_articles_total",
+                "Articles accepted (202) from each desk.",
+                ["desk"],
+                registry=registry,
+            ),
+            auth_failures=Counter(
+                "newswire_ingest_auth_failures_total",
+                "Requests refused by authentication (401) or for a provider the desk may not send as (403).",
+                ["reason"],
                 registry=registry,
             ),
         )
