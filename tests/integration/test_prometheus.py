@@ -17,6 +17,7 @@ import yaml
 
 from services.common.broker import free_port
 from tests.integration.conftest import wait_until
+from tests.unit.test_deploy import panel_targets
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 PROMETHEUS = shutil.which("prometheus")
@@ -152,3 +153,9 @@ def test_prometheus_scrapes_both_services_and_sees_the_articles_go_through(
         what="the lag gauge to reach 0",
     )
     assert value(url, "max(newswire_enrich_last_progress_timestamp_seconds)") > 0
+
+    # Every dashboard query is valid PromQL for this Prometheus; the throughput and latency panels have data.
+    answers = {target["expr"]: query(url, target["expr"]) for _, target in panel_targets()}
+    for expr, result in answers.items():
+        if "published_total" in expr or "enriched_total" in expr or "up{" in expr:
+            assert result, f"no data for the dashboard query {expr}"
