@@ -56,8 +56,10 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
         if broker:
             env.update(FAST_GROUP)  # our own broker: always the quick group join
         for verb in ("ingest", "enrich"):
-            # SIGTERM if `up` dies without stopping them: they shut down cleanly and free their ports.
-            die = die_with_parent(os.getpid(), signal.SIGTERM)
+            # Should `up` die without stopping them, the kernel signals them. With an outside Kafka that is
+            # SIGTERM, a clean stop; with the embedded broker (gone with `up`, and its data) SIGKILL, as a
+            # worker's clean stop would wait for a broker that is no longer there.
+            die = die_with_parent(os.getpid(), signal.SIGKILL if broker else signal.SIGTERM)
             children.append(
                 subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env, preexec_fn=die)
             )

@@ -81,6 +81,40 @@ def test_sigkill_of_newswire_broker_leaves_no_broker_and_frees_the_port(tmp_path
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_sigkill_of_newswire_up_leaves_no_broker_ingest_or_worker(tmp_path):
+    ports = {name: free_port() for name in ("BROKER", "INGEST", "ENRICH")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env |= {f"NEWSWIRE_{name}_PORT": str(port) for name, port in ports.items()}
+    env |= {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    log_path = tmp_path / "up.log"
+    with open(log_path, "wb") as log:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "up", "--quiet"], cwd=REPO, env=env, stdout=log, stderr=log
+        )
+    children: list[int] = []
+    try:
+        wait_for(lambda: "newswire is up" in log_path.read_text(errors="replace"), 180, "newswire up")
+        assert "auth:     off" in log_path.read_text(), "up prints whether auth is on"
+        children = children_of(parent.pid)
+        assert len(children) == 3, f"expected broker, ingest and enrich, found {children}"
+
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+
+        for pid in children:
+            wait_for(lambda pid=pid: not alive(pid), 20, f"child {pid} of newswire up to end")
+        for name, port in ports.items():
+            wait_for(lambda port=port: port_free(port), 10, f"the {name.lower()} port {port} to be free")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid in children:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_a_broker_on_a_taken_port_fails_at_once_naming_the_port():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
