@@ -117,13 +117,14 @@ def _banner(
     settings: Settings, bootstrap: str, embedded: bool, created: list[str], ingest_url: str, enrich_url: str
 ) -> str:
     kind = "embedded broker (memory only)" if embedded else "Kafka cluster"
+    bearer = ' -H "Authorization: Bearer $NEWSWIRE_INGEST_TOKEN"' if settings.ingest_tokens_file else ""
     return "\n".join(
         [
             "",
             f"newswire is up on {kind} at {bootstrap}",
             f"  topics:   {settings.topic_raw} -> {settings.topic_enriched} (dead letters: {settings.topic_dlq})"
             + (f"; created {', '.join(created)}" if created else ""),
-            f"  send:     curl -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
+            f"  send:     curl{bearer} -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
             "            newswire publish story.txt   (JSON, NDJSON, text, NewsML-G2, NITF, ninjs, HTML)",
             "  follow:   newswire tail --from-beginning     (or --topic dlq)",
             f"  metrics:  {ingest_url}/metrics  {enrich_url}/metrics",
