@@ -35,10 +35,8 @@ class OrjsonResponse(JSONResponse):
         return dumps(content)
 
 
-def error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
-) -> Response:
-    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else headers
+def error(status: int, code: str, message: str, **extra: object) -> Response:
+    headers = {"Retry-After": RETRY_AFTER_S} if status == 503 else None
     return OrjsonResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -66,8 +64,10 @@ def routes(
 
     def rejected(exc: Rejected) -> Response:
         log.info("articles_rejected", status=exc.status, code=exc.code, reason=exc.reason[:300])
-        headers = exc.headers if isinstance(exc, AccessDenied) else None
-        return error(exc.status, exc.code, exc.reason, headers, problems=exc.problems)
+        response = error(exc.status, exc.code, exc.reason, problems=exc.problems)
+        if isinstance(exc, AccessDenied):  # WWW-Authenticate (401), Retry-After (429)
+            response.headers.update(exc.headers)
+        return response
 
     async def post_articles(request: Request) -> Response:
         try:
