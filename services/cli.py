@@ -27,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     publish.add_argument("--url", help="ingest base URL (default: from NEWSWIRE_INGEST_HOST/PORT)")
     publish.add_argument("--content-type", help="override the content type guessed from the file name")
     publish.add_argument("--provider", help="provider to record for text or HTML copy")
+    publish.add_argument("--token", help="bearer token of your desk (default: NEWSWIRE_INGEST_TOKEN)")
+
+    token = verbs.add_parser("token", help="make a new desk token and print its tokens-file entry")
+    token.add_argument("desk", help="desk name (the metrics label of its requests)")
+    token.add_argument("--provider", action="append", help="a provider the desk may send as (repeat)")
 
     tail = verbs.add_parser("tail", help="print records of a topic as JSON lines")
     tail.add_argument("--topic", choices=("enriched", "raw", "dlq"), default="enriched")
@@ -88,8 +93,18 @@ def _run(args: argparse.Namespace) -> int:
         from services.ingest.publish_cli import publish_paths
 
         return publish_paths(
-            settings, args.paths, url=args.url, content_type=args.content_type, provider=args.provider
+            settings,
+            args.paths,
+            url=args.url,
+            content_type=args.content_type,
+            provider=args.provider,
+            token=args.token,
         )
+    if args.verb == "token":
+        from services.ingest.auth import token_entry
+
+        print(token_entry(args.desk, args.provider))
+        return 0
     if args.verb == "tail":
         from services.common.tail import tail
 

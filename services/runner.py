@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from services.common.broker import EmbeddedBroker
+from services.common.broker import EmbeddedBroker, die_with_parent
 from services.common.kafka import ensure_topics
 from services.common.settings import Settings
 from services.common.tail import follow
@@ -56,13 +56,19 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
         if broker:
             env.update(FAST_GROUP)  # our own broker: always the quick group join
         for verb in ("ingest", "enrich"):
-            children.append(subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env))
+            # Should `up` die without stopping them, the kernel signals them. With an outside Kafka that is
+            # SIGTERM, a clean stop; with the embedded broker (gone with `up`, and its data) SIGKILL, as a
+            # worker's clean stop would wait for a broker that is no longer there.
+            die = die_with_parent(os.getpid(), signal.SIGKILL if broker else signal.SIGTERM)
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env, preexec_fn=die)
+            )
         ingest_url = f"http://{settings.ingest_host}:{settings.ingest_port}"
         enrich_url = f"http://{settings.enrich_host}:{settings.enrich_port}"
         _wait_ready([f"{ingest_url}/readyz", f"{enrich_url}/readyz"], children, stop)
         print(_banner(settings, bootstrap, broker is not None, created, ingest_url, enrich_url), flush=True)
         if demo:
-            _post_samples(ingest_url)
+            _post_samples(ingest_url, settings.ingest_token)
         if show:
             for record in follow(settings, settings.topic_enriched, from_beginning=demo, stop=stop.is_set):
                 print(_summary(record), flush=True)
@@ -111,29 +117,41 @@ def _banner(
     settings: Settings, bootstrap: str, embedded: bool, created: list[str], ingest_url: str, enrich_url: str
 ) -> str:
     kind = "embedded broker (memory only)" if embedded else "Kafka cluster"
+    bearer = ' -H "Authorization: Bearer $NEWSWIRE_INGEST_TOKEN"' if settings.ingest_tokens_file else ""
     return "\n".join(
         [
             "",
             f"newswire is up on {kind} at {bootstrap}",
             f"  topics:   {settings.topic_raw} -> {settings.topic_enriched} (dead letters: {settings.topic_dlq})"
             + (f"; created {', '.join(created)}" if created else ""),
-            f"  send:     curl -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
+            f"  send:     curl{bearer} -H 'Content-Type: text/plain' --data-binary @story.txt {ingest_url}/v1/articles",
             "            newswire publish story.txt   (JSON, NDJSON, text, NewsML-G2, NITF, ninjs, HTML)",
             "  follow:   newswire tail --from-beginning     (or --topic dlq)",
             f"  metrics:  {ingest_url}/metrics  {enrich_url}/metrics",
             f"  API:      {ingest_url}/openapi.json",
+            f"  auth:     {auth_state(settings)}",
             "  Ctrl-C stops everything.",
             "",
         ]
     )
 
 
-def _post_samples(ingest_url: str) -> None:
+def auth_state(settings: Settings) -> str:
+    """What `up` prints about ingest auth (the ingest child itself refuses an unsafe combination)."""
+    if settings.ingest_tokens_file:
+        return f"on: bearer tokens from {settings.ingest_tokens_file} (NEWSWIRE_INGEST_TOKENS_FILE)"
+    if settings.ingest_auth == "off":
+        return "OFF (NEWSWIRE_INGEST_AUTH=off): anyone who can reach the port may post"
+    return f"off: {settings.ingest_host} is loopback; set NEWSWIRE_INGEST_TOKENS_FILE for desk tokens"
+
+
+def _post_samples(ingest_url: str, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     for path in sorted(SAMPLES_DIR.glob("*.txt")):
         response = httpx.post(
             f"{ingest_url}/v1/articles",
             content=path.read_bytes(),
-            headers={"Content-Type": "text/plain; charset=utf-8"},
+            headers={"Content-Type": "text/plain; charset=utf-8", **auth},
             params={"provider": "newswire-demo"},
             timeout=30,
         )

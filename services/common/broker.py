@@ -6,6 +6,9 @@ Memory-only: a restart empties it. For development, demos, tests and CI; never t
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import os
 import signal
 import socket
 import subprocess
@@ -59,6 +62,8 @@ class EmbeddedBroker:
             stderr=subprocess.STDOUT,
             # Own process group: Ctrl-C in a terminal reaches us, and we stop the broker in order.
             start_new_session=True,
+            # ...and should we die without stopping it (SIGKILL, OOM killer), the kernel kills it too.
+            preexec_fn=die_with_parent(os.getpid(), signal.SIGKILL),
         )
         self._wait_ready()
         return self
@@ -68,7 +73,10 @@ class EmbeddedBroker:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise BrokerError(f"the broker exited with code {self._process.returncode} during start-up")
+                raise BrokerError(
+                    f"the broker exited with code {self._process.returncode} during start-up "
+                    f"(is port {self.port} on {self.host} taken?)"
+                )
             try:
                 admin = KafkaAdminClient(bootstrap_servers=[self.bootstrap], request_timeout_ms=2000)
                 admin.list_topics()
@@ -110,9 +118,41 @@ class EmbeddedBroker:
 
 
 def _port_in_use(host: str, port: int) -> bool:
+    """Binding tells more than connecting: it also sees a socket bound but not yet listening, or one
+    listening on 0.0.0.0. SO_REUSEADDR so that connections in TIME_WAIT do not count (Tansu sets it too)."""
     with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex((host, port)) == 0
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int, sig: int):
+    """A preexec_fn asking Linux to send `sig` to the child when the thread that started it dies.
+
+    That covers a parent killed with SIGKILL, which runs no clean-up of its own. The death signal is
+    tied to the starting thread, so start the broker from a thread that lives as long as the process
+    (the main thread in `newswire broker` / `up` and in the test fixtures). Elsewhere (not Linux) it
+    does nothing, and only a clean stop ends the broker.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name or not hasattr(os, "getppid"):
+        return None
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    if not hasattr(libc, "prctl"):
+        return None
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def free_port() -> int:

@@ -85,6 +85,15 @@ class Settings:
     # Logs
     log_level: str = "INFO"
     log_format: str = "json"
+    # Ingest access (services/ingest/auth.py, quotas.py). A non-loopback ingest needs a tokens file,
+    # unless ingest_auth is "off": no default can open the raw topic to a network by accident.
+    ingest_tokens_file: str = ""
+    ingest_auth: str = "auto"
+    # The token `newswire publish` and `newswire up --demo` send (`publish --token` overrides it).
+    ingest_token: str = field(default="", repr=False)
+    # Per-desk quota in articles per second (0: none) and its burst (0: one second's worth).
+    ingest_desk_rate: float = 0.0
+    ingest_desk_burst: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -155,6 +164,14 @@ class Settings:
         ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
+        _check(self.ingest_auth in ("auto", "off"), "INGEST_AUTH", "must be auto or off")
+        _check(
+            not (self.ingest_auth == "off" and self.ingest_tokens_file),
+            "INGEST_AUTH",
+            "=off contradicts NEWSWIRE_INGEST_TOKENS_FILE: set one of them",
+        )
+        for name in ("ingest_desk_rate", "ingest_desk_burst"):
+            _check(getattr(self, name) >= 0, name.upper(), "must not be negative")
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -182,6 +199,8 @@ class Settings:
         view = dataclasses.asdict(self)
         if view["kafka_sasl_password"]:
             view["kafka_sasl_password"] = "********"
+        if view["ingest_token"]:
+            view["ingest_token"] = "********"
         return view
 
 

@@ -17,6 +17,7 @@ from services.common.logs import configure_logging, get_logger
 from services.common.metrics import new_registry
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
+from services.ingest.access import Access
 from services.ingest.http_api import routes
 from services.ingest.http_limits import header_timeout_protocol
 from services.ingest.intake import Intake
@@ -54,6 +55,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
         max_article_bytes=settings.max_article_bytes,
         default_provider=settings.default_provider,
     )
+    access = Access.from_settings(settings, metrics)  # refuses an open non-loopback bind (auth.py)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,6 +67,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             port=settings.ingest_port,
             topic=settings.topic_raw,
             bootstrap=settings.bootstrap_servers,
+            auth=access.describe(),
         )
         try:
             yield
@@ -86,6 +89,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Inge
             body_timeout_s=settings.body_read_timeout_s,
             slots=slots,
             kafka_state=lambda: link.state,
+            access=access,
         ),
         lifespan=lifespan,
     )

@@ -15,6 +15,9 @@ from starlette.routing import Route
 from services.common.logs import get_logger
 from services.common.metrics import CONTENT_TYPE_LATEST, render
 from services.common.serialization import dumps
+from services.ingest.access import Access
+from services.ingest.auth import AccessDenied
+from services.ingest.encodings import decode_body
 from services.ingest.exceptions import KafkaUnavailable, Overloaded, Rejected
 from services.ingest.intake import Intake
 from services.ingest.kafka_link import LinkState
@@ -52,6 +55,7 @@ def routes(
     body_timeout_s: float,
     slots: PublishSlots,
     kafka_state: Callable[[], LinkState],
+    access: Access,
 ) -> list[Route]:
 
     def timed(route: str, endpoint: Endpoint) -> Endpoint:
@@ -61,18 +65,25 @@ def routes(
             metrics.request_duration.labels(request.method, route, str(response.status_code)).observe(
                 time.perf_counter() - started
             )
+            access.observe(request, response.status_code)
             return response
 
         return wrapper
 
     def rejected(exc: Rejected) -> Response:
         log.info("articles_rejected", status=exc.status, code=exc.code, reason=exc.reason[:300])
-        return error(exc.status, exc.code, exc.reason, problems=exc.problems)
+        response = error(exc.status, exc.code, exc.reason, problems=exc.problems)
+        if isinstance(exc, AccessDenied):  # WWW-Authenticate (401), Retry-After (429)
+            response.headers.update(exc.headers)
+        return response
 
     async def post_articles(request: Request) -> Response:
         try:
+            desk = access.authenticate(request)  # 401 before the body is read
             body = await _read_limited(request, max_request_bytes, body_timeout_s)
+            body = decode_body(request.headers.get("content-encoding"), body, max_request_bytes)
             drafts = drafts_from_body(request.headers.get("content-type"), body, dict(request.query_params))
+            access.admit(desk, drafts)  # 403 for a provider the desk may not send as, 429 over its quota
         except Rejected as exc:  # the body never became articles: count the request as one
             metrics.received.labels("http").inc()
             metrics.rejected.labels("http", exc.code).inc()
@@ -96,7 +107,8 @@ def routes(
                 accepted=exc.accepted,
                 failed=exc.failed,
             )
-        log.info("articles_accepted", count=len(ids), ids=ids[:20])
+        access.accepted(desk, len(ids))
+        log.info("articles_accepted", count=len(ids), ids=ids[:20], desk=request.state.newswire_desk)
         return OrjsonResponse({"accepted": ids, "count": len(ids)}, status_code=202)
 
     async def healthz(request: Request) -> Response:

@@ -27,6 +27,10 @@ class IngestMetrics:
     circuit_refusals: Counter
     publishes_in_flight: Gauge
     kafka_client_errors: Counter
+    # Access (services/ingest/access.py): the desk label comes from the tokens file, so it stays bounded.
+    desk_requests: Counter
+    desk_articles: Counter
+    auth_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -111,6 +115,24 @@ class IngestMetrics:
                 "newswire_ingest_kafka_client_errors_total",
                 "Warnings and errors logged by the Kafka client library (connection errors), logged or not.",
                 ["library"],
+                registry=registry,
+            ),
+            desk_requests=Counter(
+                "newswire_ingest_desk_requests_total",
+                "POST /v1/articles requests that passed authentication, by desk and status code.",
+                ["desk", "status"],
+                registry=registry,
+            ),
+            desk_articles=Counter(
+                "newswire_ingest_desk_articles_total",
+                "Articles accepted (202) from each desk.",
+                ["desk"],
+                registry=registry,
+            ),
+            auth_failures=Counter(
+                "newswire_ingest_auth_failures_total",
+                "Requests refused by authentication (401) or for a provider the desk may not send as (403).",
+                ["reason"],
                 registry=registry,
             ),
         )

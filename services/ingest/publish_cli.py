@@ -28,10 +28,18 @@ def content_type_for(name: str) -> str:
 
 
 def publish_paths(
-    settings: Settings, paths: list[str], *, url: str | None, content_type: str | None, provider: str | None
+    settings: Settings,
+    paths: list[str],
+    *,
+    url: str | None,
+    content_type: str | None,
+    provider: str | None,
+    token: str | None = None,
 ) -> int:
     base = url or f"http://{settings.ingest_host}:{settings.ingest_port}"
     params = {"provider": provider} if provider else {}
+    token = token or settings.ingest_token
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     failures = 0
     with httpx.Client(base_url=base, timeout=settings.publish_timeout_s + 5) as client:
         for path in paths:
@@ -39,7 +47,7 @@ def publish_paths(
             kind = content_type or content_type_for("stdin.txt" if path == "-" else path)
             try:
                 response = client.post(
-                    "/v1/articles", content=data, headers={"Content-Type": kind}, params=params
+                    "/v1/articles", content=data, headers={"Content-Type": kind, **auth}, params=params
                 )
             except httpx.HTTPError as exc:
                 print(f"{path}: cannot reach {base}: {exc}", file=sys.stderr)

@@ -111,19 +111,22 @@ def scrape_targets(job: str) -> list[str]:
 
 
 def exported_metrics() -> dict[str, set[str]]:
-    """Every sample name the two services can expose -> its label names, from the code's own metrics."""
-    registry = new_registry(with_process=False)
-    metric_sets = [IngestMetrics.create(registry), EnrichMetrics.create(registry)]
-    # prometheus_client has no public way to list the label names of a metric that has no child yet.
-    labels = {
-        metric._name: set(metric._labelnames)
-        for metrics in metric_sets
-        for metric in (getattr(metrics, f.name) for f in dataclasses.fields(metrics))
-    }
+    """Every sample name the two services can expose -> its label names, from the code's own metrics:
+    each service's metrics object built on a fresh registry of its own, as the service builds it."""
     exported = {}
-    for family in registry.collect():
-        for suffix in SAMPLE_SUFFIXES[family.type]:
-            exported[family.name + suffix] = labels[family.name] | ({"le"} if suffix == "_bucket" else set())
+    for metrics_class in (IngestMetrics, EnrichMetrics):
+        registry = new_registry(with_process=False)
+        metrics = metrics_class.create(registry)
+        # prometheus_client has no public way to list the label names of a metric that has no child yet.
+        labels = {
+            metric._name: set(metric._labelnames)
+            for metric in (getattr(metrics, f.name) for f in dataclasses.fields(metrics))
+        }
+        for family in registry.collect():
+            for suffix in SAMPLE_SUFFIXES[family.type]:
+                exported[family.name + suffix] = labels[family.name] | (
+                    {"le"} if suffix == "_bucket" else set()
+                )
     return exported
 
 
@@ -134,11 +137,12 @@ def alert_rules() -> list[dict]:
 
 def test_compose_has_the_whole_stack():
     services = compose_services()
-    for name in ("kafka", "init-topics", "ingest", "enrich", "prometheus"):
+    for name in ("kafka", "init-topics", "ingest", "enrich", "prometheus", "grafana"):
         assert name in services, f"docker-compose.yml has no {name} service"
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["prometheus"]["image"].startswith("prom/prometheus:")
-    for name in ("kafka", "init-topics", "prometheus"):
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+    for name in ("kafka", "init-topics", "prometheus", "grafana"):
         assert not services[name]["image"].endswith(":latest"), f"pin the {name} image"
 
 
@@ -289,3 +293,149 @@ def test_promtool_accepts_the_prometheus_files(check, file):
         [PROMTOOL, "check", check, file], cwd=PROMETHEUS_DIR, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    PROMTOOL is None and not os.environ.get("CI"),
+    reason="promtool not installed (Debian: apt-get install prometheus); CI must have it",
+)
+def test_promtool_unit_tests_of_the_alerts_pass():
+    assert PROMTOOL, "promtool is not installed (Debian: apt-get install prometheus)"
+    result = subprocess.run(
+        [PROMTOOL, "test", "rules", "alerts.test.yml"],
+        cwd=PROMETHEUS_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout + result.stderr
+
+
+def test_every_alert_has_a_firing_and_a_not_firing_unit_test():
+    tests = load_yaml(PROMETHEUS_DIR / "alerts.test.yml")
+    assert tests["rule_files"] == ["alerts.yml"]
+    firing, quiet = set(), set()
+    exported = exported_metrics()
+    for test in tests["tests"]:
+        for series in test["input_series"]:
+            name = re.match(r"\w+", series["series"]).group(0)
+            assert name == "up" or name in exported, f"alerts.test.yml feeds {name}, which no service exports"
+        for case in test.get("alert_rule_test", []):
+            (firing if case.get("exp_alerts") else quiet).add(case["alertname"])
+    alerts = {rule["alert"] for rule in alert_rules()}
+    assert alerts - firing == set(), "alerts with no firing test"
+    assert alerts - quiet == set(), "alerts with no not-firing test"
+    assert (firing | quiet) - alerts == set(), "tests of alerts that alerts.yml does not have"
+
+
+# -- Grafana
+
+GRAFANA_DIR = REPO / "deploy" / "grafana"
+PROMQL_WORDS = {
+    "sum", "avg", "min", "max", "count", "rate", "irate", "increase", "histogram_quantile", "by", "without",
+    "on", "ignoring", "and", "or", "unless", "time", "deriv", "delta", "topk", "bottomk", "abs", "clamp_min",
+}  # fmt: skip
+# Series Prometheus makes itself for each target, and the labels it adds to every scraped series.
+PROMETHEUS_SERIES = {"up": {"job", "instance"}}
+TARGET_LABELS = {"job", "instance"}
+
+
+GROUPING = r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)"
+
+
+def promql_series(expr: str) -> set[str]:
+    """Series names in a PromQL expression: what is left once strings, selectors, ranges, grouping
+    clauses, numbers, functions and keywords are taken out."""
+    bare = re.sub(r'"[^"]*"', "", expr)
+    bare = re.sub(GROUPING + r"|\{[^}]*\}|\[[^\]]*\]", " ", bare)
+    return {word for word in re.findall(r"(?<![\w.])[a-zA-Z_]\w*", bare) if word not in PROMQL_WORDS}
+
+
+def dashboard() -> dict:
+    return __import__("json").loads(
+        (GRAFANA_DIR / "dashboards" / "newswire.json").read_text(encoding="utf-8")
+    )
+
+
+def panel_targets() -> list[tuple[str, dict]]:
+    return [
+        (panel["title"], target) for panel in dashboard()["panels"] for target in panel.get("targets", [])
+    ]
+
+
+def volume_for(service: dict, target: str) -> Path | None:
+    """The repo folder a compose service mounts at `target` (or at a parent of it)."""
+    for volume in service.get("volumes", []):
+        source, mounted = volume.split(":")[:2]
+        if source.startswith(".") and (target == mounted or target.startswith(mounted.rstrip("/") + "/")):
+            return REPO / source / target[len(mounted) :].lstrip("/")
+    return None
+
+
+def test_every_panel_query_uses_only_metrics_and_labels_the_code_exports():
+    exported = exported_metrics() | PROMETHEUS_SERIES
+    targets = panel_targets()
+    assert targets
+    for title, target in targets:
+        expr = target["expr"]
+        names = promql_series(expr)
+        assert names, f"panel {title!r}: no metric in {expr}"
+        for name in names:
+            assert name in exported, f"panel {title!r}: no metric {name} is exported (services/*/metrics.py)"
+        labels = set().union(*(exported[name] for name in names)) | TARGET_LABELS
+        used = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", " ".join(re.findall(r"\{([^}]*)\}", expr))))
+        for group in re.findall(GROUPING, expr):
+            used |= {label.strip() for label in group.split(",") if label.strip()}
+        for label in used:
+            assert label in labels, f"panel {title!r}: {label} is not a label of {sorted(names)}"
+        for label in re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat", "")):
+            assert label in labels, f"panel {title!r}: legend names {label}, not a label of {sorted(names)}"
+
+
+def test_the_dashboard_covers_what_an_operator_watches():
+    used = " ".join(target["expr"] for _, target in panel_targets())
+    for metric in (
+        "newswire_ingest_articles_published_total",  # throughput in
+        "newswire_enrich_articles_enriched_total",  # throughput out
+        "newswire_enrich_articles_dead_lettered_total",  # dead letters by reason
+        "newswire_enrich_consumer_lag_messages",  # consumer lag
+        "newswire_enrich_duration_seconds_bucket",  # enrichment latency
+        "newswire_ingest_request_duration_seconds_count",  # ingest errors by status
+        "newswire_ingest_auth_failures_total",  # auth failures
+    ):
+        assert metric in used, f"no panel shows {metric}"
+
+
+def test_grafana_is_provisioned_with_the_dashboard_and_the_compose_prometheus():
+    services = compose_services()
+    grafana = services["grafana"]
+    provisioning = volume_for(grafana, "/etc/grafana/provisioning")
+    assert provisioning and provisioning.resolve() == (GRAFANA_DIR / "provisioning").resolve()
+    [source] = load_yaml(provisioning / "datasources" / "prometheus.yml")["datasources"]
+    host, port = source["url"].removeprefix("http://").split(":")
+    assert host == "prometheus" and int(port) in container_ports(services["prometheus"])
+    [provider] = load_yaml(provisioning / "dashboards" / "newswire.yml")["providers"]
+    folder = volume_for(grafana, provider["options"]["path"])
+    assert (
+        folder
+        and (folder / "newswire.json").resolve() == (GRAFANA_DIR / "dashboards" / "newswire.json").resolve()
+    )
+    uids = {panel["datasource"]["uid"] for panel in dashboard()["panels"]}
+    uids |= {target["datasource"]["uid"] for _, target in panel_targets()}
+    assert uids == {source["uid"]}, "every panel must query the provisioned Prometheus"
+
+
+def test_compose_ingest_listens_openly_only_with_desk_tokens():
+    """In the container ingest binds 0.0.0.0: it must get a tokens file, from a folder the compose file mounts."""
+    from services.ingest.auth import is_loopback
+
+    service = compose_services()["ingest"]
+    settings = service_settings("ingest")
+    assert not is_loopback(settings.ingest_host)
+    assert settings.ingest_auth == "auto", "do not switch auth off in the production-shaped stack"
+    folder = volume_for(service, str(Path(settings.ingest_tokens_file).parent))
+    assert folder is not None and folder.is_dir(), "the tokens file's folder is not mounted from the repo"
+    assert "tokens.json" in (REPO / ".gitignore").read_text(encoding="utf-8"), (
+        "tokens.json must not be committed"
+    )

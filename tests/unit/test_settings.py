@@ -53,3 +53,23 @@ def test_secrets_are_hidden_when_printed():
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.public_view())
     assert settings.kafka_sasl_password == "hunter2"
+
+
+def test_every_setting_is_in_the_readme_settings_table():
+    import dataclasses
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    documented = set()
+    for row in re.findall(r"^\| (`NEWSWIRE_[^|]*)\|", table, re.MULTILINE):
+        names = re.findall(r"`(NEWSWIRE_\w+|_\w+)`", row)
+        first = names[0]
+        documented.add(first)
+        # "`NEWSWIRE_INGEST_HOST` / `_PORT`": the suffix replaces the last word of the first name
+        documented |= {first.rsplit("_", 1)[0] + suffix for suffix in names[1:]}
+    expected = {f"NEWSWIRE_{f.name.upper()}" for f in dataclasses.fields(Settings)}
+    assert expected - documented == set(), "settings missing from the README table"
+    assert documented - expected == set(), "README documents settings that do not exist"
