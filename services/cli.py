@@ -99,6 +99,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{name}: {'created' if name in created else 'exists'}")
         return 0
     if args.verb == "eval":
+        if any(a == "--conll" or a.startswith("--conll=") for a in args.rest):
+            from services.enrich.conll_eval import main as conll_main
+
+            return conll_main(settings, args.rest)
         from services.enrich.evaluation import main as eval_main
 
         return eval_main(settings, args.rest)

@@ -27,6 +27,8 @@ from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
 from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
 from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
 from services.enrich.places import gazetteer, is_demonym
+from services.enrich.wire_lines import COMPONENT as WIRE_LINES_COMPONENT
+from services.enrich.wire_lines import caps_line
 
 ENTITY_TYPES = (
     "PERSON",
@@ -115,6 +117,7 @@ _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
 # A feature named by a kind and one word: the word alone is the feature ("Everest", "Thames").
 _KIND_AND_NAME = re.compile(r"^(?:Mount|Mt\.|River|Lake)\s\S+$")
+_NAME_LIKE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
 
@@ -189,6 +192,7 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
     nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)
     nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
+    nlp.add_pipe(WIRE_LINES_COMPONENT, after=PEOPLE_COMPONENT)
     nlp("Warm-up: Anna Berg of Acme Ltd, a company, flew to Paris.")  # loads the place and name lists now
     return nlp
 
@@ -202,7 +206,10 @@ def ner_text(headline: str | None, story: str) -> tuple[str, int]:
 
 
 def title_case(headline: str) -> bool:
-    """Most longer words capitalised: "Novo Nordisk Slides After Trial Misses Goal"."""
+    """Most longer words capitalised: "Novo Nordisk Slides After Trial Misses Goal". Not a headline in
+    capitals: `wire_lines` tags those by looking names up."""
+    if caps_line(headline):
+        return False
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", headline) if len(w) > 3]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
@@ -219,8 +226,8 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         if ent.label_ not in ENTITY_TYPES or headline_start <= ent.start_char < body_offset:
             continue
         cleaned = _clean(text, ent.start_char, ent.end_char)
-        if cleaned is None or text[cleaned[0] : cleaned[1]].islower():
-            continue  # "cooperatives": a name has a capital somewhere ("iPhone", "eBay")
+        if cleaned is None or not _NAME_LIKE.search(text[cleaned[0] : cleaned[1]]):
+            continue  # "cooperatives", "57": a name has a capital somewhere ("iPhone", "eBay")
         start, end = cleaned
         label = ent.label_
         title = _TITLE.match(text[start:end]) if label == "PERSON" else _PERSON_TITLE.match(text[start:end])

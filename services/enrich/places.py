@@ -107,6 +107,11 @@ def _countries_and_states() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(countries), frozenset(s["name"] for s in cache.get_us_states().values())
 
 
+def countries() -> frozenset[str]:
+    """Country names, GeoNames' and as people write them ("Britain", "U.S.")."""
+    return _countries_and_states()[0]
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(any place: corrects PERSON / NORP, major place: also corrects ORG). Loaded once per process."""
