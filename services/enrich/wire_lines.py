@@ -44,10 +44,18 @@ _SPORTS_WORDS = re.compile(
 SPORTS_WORDS_NEEDED = 6
 # A score, a table figure, a time or a bowling analysis: "4", "100-5", ".556", "6-3", "20-4-65-1".
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[-/:]\d+)*$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _BOWLING = re.compile(r"^\d+(?:\.\d)?-\d+-\d+-\d+$")
 # Lower-case scorecard words before a player's name: caught, bowled, stumped, leg before.
 _DISMISSAL = frozenset(["c", "b", "st", "lbw", "c&b"])
 _VERSUS = frozenset(["v", "vs", "vs.", "v."])
+# Words that open table rows and fixture lines without naming a team: "August 16-18 v Kent", "Total 185".
+_NOT_TEAMS = frozenset(
+    "january february march april may june july august september october november december monday tuesday "
+    "wednesday thursday friday saturday sunday total totals extras men women world overall round group "
+    "game games division week day stage race heat final semifinal semi-final quarter-final match fall "
+    "wickets wicket score half".split()
+)
 _JOINERS = frozenset(["&", "de", "of", "and"])
 CAPS_SHARE = 0.8
 MAX_LOOKUP_WORDS = 4
@@ -96,12 +104,39 @@ def wire_lines(doc: Doc) -> Doc:
     caps = [(s, e) for s, e in ranges if caps_line(doc[s:e].text)]
     ents = list(doc.ents)
     kept: set[tuple[int, int]] = set()
-    if is_sports(doc.text):
+    sports = is_sports(doc.text)
+    if sports:
         ents, kept = _sports_lines(doc, ents, ranges)
+    ents += _untagged_people(doc, ents, ranges, sports)
     if caps:
         ents = _caps_lines(doc, ents, caps, kept)
     doc.ents = filter_spans(ents)
     return doc
+
+
+# ------------------------------------------------------------------------------------------------ people
+
+
+def _untagged_people(doc: Doc, ents: list[Span], ranges, sports: bool) -> list[Span]:
+    """Names the model left untagged that look like people's (a given name, then one or two capitalised
+    words): in sports copy, where line-ups, results and tables are lists of players, and anywhere on a line
+    of their own (a byline, a signature)."""
+    places, major = gazetteer()
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    spans = []
+    for start, end in ranges:
+        tokens = [t for t in doc[start:end] if not t.is_space]
+        runs = _name_runs(tokens)
+        whole = len(runs) == 1 and runs[0] == (0, len(tokens))
+        if not (sports or whole):
+            continue
+        for i, j in runs:
+            span = doc[tokens[i].i : tokens[j - 1].i + 1]
+            if taken.intersection(range(span.start, span.end)) or span.text.isupper():
+                continue
+            if looks_like_person(span.text.split(), places, major):
+                spans.append(Span(doc, span.start, span.end, label="PERSON"))
+    return spans
 
 
 # ------------------------------------------------------------------------------------------------ sports
@@ -120,7 +155,14 @@ def _sports_lines(doc: Doc, ents: list[Span], ranges: list[tuple[int, int]]):
     out = []
     for ent in ents:
         folded = ent.text.casefold()
-        if folded in teams and ent.label_ != "ORG" and not ent.kb_id_ and not ent.ent_id_:
+        if (
+            folded in teams
+            and ent.label_ != "ORG"
+            and not ent.kb_id_
+            and not ent.ent_id_
+            and ent not in found
+            and not _dateline(doc, ent)
+        ):
             ent = Span(doc, ent.start, ent.end, label="ORG")
         out.append(ent)
     return out, {(s.start, s.end) for s in found}
@@ -132,14 +174,21 @@ def _line_names(doc: Doc, start: int, end: int) -> list[Span]:
     if not tokens:
         return []
     chunks = _name_runs(tokens)
-    numbers = sum(bool(_NUMBER.match(t.text)) for t in tokens)
+    numbers = sum(bool(_score(t.text)) for t in tokens)
     words = [t.text for t in tokens]
     spans = []
-    schedule = len(chunks) == 2 and "AT" in words and numbers == 0  # "MINNESOTA AT MILWAUKEE"
+    # "MINNESOTA AT MILWAUKEE": the visitors, then where they play.
+    schedule = len(chunks) == 2 and "AT" in words and numbers == 0
     for i, j in chunks:  # indices into `tokens`, [i, j)
         before = tokens[i - 1].text if i > 0 else ""
         after = tokens[j].text if j < len(tokens) else ""
         span = doc[tokens[i].i : tokens[j - 1].i + 1]
+        if span[0].lower_ in _NOT_TEAMS:
+            continue
+        if schedule and before == "AT":
+            if span.text.casefold() in _casefolded_places() and not _listed(span):
+                spans.append(Span(doc, span.start, span.end, label="GPE"))
+            continue
         if before.lower() in _DISMISSAL or _BOWLING.match(after):
             if not _listed(span) and span.text.casefold() not in _countries():
                 spans.append(Span(doc, span.start, span.end, label="PERSON"))
@@ -148,20 +197,31 @@ def _line_names(doc: Doc, start: int, end: int) -> list[Span]:
             schedule
             or before.lower() in _VERSUS
             or numbers >= 1
-            and _NUMBER.match(after)
+            and _score(after)
             and not _BOWLING.match(after)
             and before != "("
-            and (i == 0 or _NUMBER.match(before) or before in (",", ";", ":", ")", "-", "."))
+            and (i == 0 or _score(before) or before in (",", ";", ":", ")", "-", "."))
             or numbers >= 2
             and after == "("
-            and _NUMBER.match(_after_brackets(tokens, j))
-            and (i == 0 or _NUMBER.match(before))
+            and _score(_after_brackets(tokens, j))
+            and (i == 0 or _score(before))
         )
         if in_team_place:
             team = _team(doc, span)
             if team is not None:
                 spans.append(team)
     return spans
+
+
+def _score(text: str) -> bool:
+    """A score or a table figure; not a date ("1996-08-30")."""
+    return bool(_NUMBER.match(text)) and not _DATE.match(text)
+
+
+def _dateline(doc: Doc, ent: Span) -> bool:
+    """The place of a dateline ("NEW YORK 1996-08-30", "ARLINGTON, Texas 1996-08-31") is the place."""
+    rest = [t.text for t in doc[ent.end : ent.end + 4] if not t.is_space]
+    return any(_DATE.match(w) for w in rest[:3])
 
 
 def _after_brackets(tokens, j: int) -> str:
