@@ -107,17 +107,19 @@ def looks_like_person(words: list[str], places: frozenset[str], major: frozenset
 
 
 # Capitalised words that stand before "said" without being anyone's name.
-_NOT_SPEAKERS = frozenset(
+_NOT_SPEAKERS_WORDS = (
     "He She They It We I You Others Some Many Both All Police Officials Sources Witnesses Residents Experts "
     "Critics Traders Dealers Brokers Analysts Doctors Diplomats Reports Statement Spokesman Spokeswoman "
     "Organisers Organizers Authorities Investors Economists Observers Aides Relatives Neighbours Neighbors "
-    "Everyone Nobody Someone One Two Three Officers Troops Rebels Workers Scientists Researchers".split()
+    "Everyone Nobody Someone One Two Three Officers Troops Rebels Workers Scientists Researchers"
 )
+_NOT_SPEAKERS = frozenset(_NOT_SPEAKERS_WORDS.split())
 # Last words of organisations' names, beside NAME_HEADS: "Basin Authority", "Health Ministry".
-ORG_HEADS = frozenset(
+_ORG_HEADS_WORDS = (
     "Authority Ministry Department Commission Committee Board Office Service Services Bureau Government "
-    "Administration Federation League Council Institute Organisation Organization Exchange Team".split()
+    "Administration Federation League Council Institute Organisation Organization Exchange Team"
 )
+ORG_HEADS = frozenset(_ORG_HEADS_WORDS.split())
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}$")
 
 

@@ -50,12 +50,13 @@ _BOWLING = re.compile(r"^\d+(?:\.\d)?-\d+-\d+-\d+$")
 _DISMISSAL = frozenset(["c", "b", "st", "lbw", "c&b"])
 _VERSUS = frozenset(["v", "vs", "vs.", "v."])
 # Words that open table rows and fixture lines without naming a team: "August 16-18 v Kent", "Total 185".
-_NOT_TEAMS = frozenset(
+_NOT_TEAMS_WORDS = (
     "january february march april may june july august september october november december monday tuesday "
     "wednesday thursday friday saturday sunday total totals extras men women world overall round group "
     "game games division week day stage race heat final semifinal semi-final quarter-final match fall "
-    "wickets wicket score half".split()
+    "wickets wicket score half"
 )
+_NOT_TEAMS = frozenset(_NOT_TEAMS_WORDS.split())
 _JOINERS = frozenset(["&", "de", "of", "and"])
 CAPS_SHARE = 0.8
 MAX_LOOKUP_WORDS = 4
