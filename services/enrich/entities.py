@@ -386,7 +386,10 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     """The model tags a name in one sentence and misses it in the next: count every whole-word occurrence
     of a found name (and of a person's surname) that no other entity already covers."""
     owner: dict[str, _Group] = {}
+    people: set[int] = set()
     for group in groups.values():
+        if group.votes["PERSON"] * 2 > sum(group.votes.values()):
+            people.add(id(group))
         forms = set(group.forms) | ({group.name.split()[-1]} if group.votes["PERSON"] else set())
         for form in forms:
             if len(form) >= 3:
@@ -398,8 +401,12 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     taken = sorted(span for g in groups.values() for span in g.spans)
     for match in re.finditer(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", text):
         form, span = match.group(0), (match.start(), match.end())
-        if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]]):
-            continue  # "State television ..." at a sentence start is not the entity "State"
+        if (
+            " " not in form
+            and id(owner[form]) not in people
+            and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]])
+        ):
+            continue  # "State television ..." at a sentence start is not the entity "State"; "Yeltsin" is
         i = bisect.bisect_left(taken, span)
         neighbours = taken[max(0, i - 1) : i + 1]
         if not any(s < span[1] and span[0] < e for s, e in neighbours):

@@ -111,8 +111,32 @@ def wire_lines(doc: Doc) -> Doc:
     ents += _untagged_people(doc, ents, ranges, sports)
     if caps:
         ents = _caps_lines(doc, ents, caps, kept)
-    doc.ents = filter_spans(ents)
+    doc.ents = filter_spans([part for ent in ents for part in split_at_breaks(ent)])
     return doc
+
+
+def split_at_breaks(ent: Span) -> list[Span]:
+    """A name never runs across a line break, a score or a semicolon ("Haitai 2 Samsung", "Vaughan
+    9-1-55-1 ; Harris"), nor across a comma unless it is an organisation's ("Oval, London" is two places,
+    "Bay Co Bldg Auth, Mich" may be one body): the parts that still hold a capitalised word keep the type."""
+    breaks = [
+        t.i
+        for t in ent
+        if t.is_space
+        or t.text == ";"
+        or t.text == ","
+        and ent.label_ != "ORG"
+        or _score(t.text)
+        and ent.start < t.i < ent.end - 1  # "Schalke 04", "1860 Munich" are names
+    ]
+    if not breaks or ent.kb_id_ or ent.ent_id_:
+        return [ent]
+    parts, start = [], ent.start
+    for i in [*breaks, ent.end]:
+        if i > start and any(t.text[:1].isupper() for t in ent.doc[start:i]):
+            parts.append(Span(ent.doc, start, i, label=ent.label_))
+        start = i + 1
+    return parts
 
 
 # ------------------------------------------------------------------------------------------------ people
