@@ -117,6 +117,7 @@ _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
 # A feature named by a kind and one word: the word alone is the feature ("Everest", "Thames").
 _KIND_AND_NAME = re.compile(r"^(?:Mount|Mt\.|River|Lake)\s\S+$")
+_ORG_KEY = "\x00org"
 _NAME_LIKE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
@@ -241,6 +242,8 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         surface = text[start:end]
         canonical = ent.ent_id_ or None
         key = (canonical or ent.kb_id_ or surface).casefold()
+        if label == "ORG" and not canonical and not ent.kb_id_:
+            key += _ORG_KEY  # a team named by its city ("Milwaukee 5") is not the city ("in Milwaukee")
         group = groups.setdefault(key, _Group())
         group.listed = group.listed or bool(ent.kb_id_)
         group.forms[surface] += 1
@@ -248,6 +251,7 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         group.spans.add((start, end))
         group.canonical = group.canonical or canonical
 
+    _merge_org_readings(groups)
     merged_surnames = _merge_short_person_names(groups)
     _merge_short_org_names(groups)
     _merge_unqualified_org_names(groups)
@@ -280,6 +284,22 @@ def _trim_end(text: str, start: int, end: int) -> int:
             break  # "U.S." keeps its last dot
         end -= 1
     return end
+
+
+def _merge_org_readings(groups: dict[str, _Group]) -> None:
+    """A name read as an organisation and also as something else is one entity, except beside a place
+    reading: the team "Milwaukee" (ORG in "Milwaukee 5 Minnesota 4") and the city stay apart."""
+    for key in [k for k in groups if k.endswith(_ORG_KEY)]:
+        other = groups.get(key.removesuffix(_ORG_KEY))
+        if other is None:
+            continue
+        place = sum(other.votes[t] for t in PLACE_TYPES) * 2 > sum(other.votes.values())
+        if not place:
+            org = groups.pop(key)
+            other.forms.update(org.forms)
+            other.votes.update(org.votes)
+            other.spans |= org.spans
+            other.listed = other.listed or org.listed
 
 
 def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:

@@ -341,6 +341,8 @@ def _caps_lines(doc: Doc, ents: list[Span], caps: list[tuple[int, int]], kept: s
         i = start
         while i < end:
             n, label = _lookup(doc, i, end, known, places, taken)
+            if n and _dateline(doc, doc[i : i + n]) and doc[i : i + n].text.casefold() in places:
+                label = "GPE"  # "COLOMBO 1996-08-30" is where the story was filed, whatever else it names
             if n:
                 found.append(Span(doc, i, i + n, label=label))
                 i += n
