@@ -296,14 +296,7 @@ def _team(doc: Doc, span: Span) -> Span | None:
         return Span(doc, span.start, span.end, label="GPE")
     words = text.split()
     places, major = gazetteer()
-    person = any(t.ent_type_ == "PERSON" for t in span) and not text.isupper()
-    if (
-        re.match(r"^[A-Z]\.", text)
-        or looks_like_person(words, places, major)
-        or person
-        and text not in places
-        or len(text) < 2
-    ):
+    if re.match(r"^[A-Z]\.", text) or looks_like_person(words, places, major) or len(text) < 2:
         return None
     return Span(doc, span.start, span.end, label="ORG")
 
