@@ -193,16 +193,15 @@ def _speakers(doc: Doc, ents: list[Span]) -> list[Span]:
     by_token = {i: e for e in ents for i in range(e.start, e.end)}
     spans = []
     for i, token in enumerate(doc):
-        if token.lower_ in SPEECH_VERBS and i > 0:
-            end, start = i, i
-            while start > 0 and end - start < 3 and _capitalised(doc[start - 1].text):
-                start -= 1
-        elif token.lower_ in ("said", "says") and i + 1 < len(doc) and doc[i + 1].text not in _NOT_SPEAKERS:
-            start = end = i + 1
+        if token.lower_ not in SPEECH_VERBS:
+            continue
+        end = start = i
+        while start > 0 and end - start < 3 and _capitalised(doc[start - 1].text):
+            start -= 1
+        if end == start and token.lower_ in ("said", "says") and i + 1 < len(doc):
+            start = end = i + 1  # '"...," said Hoddle.'
             while end < len(doc) and end - start < 3 and _capitalised(doc[end].text):
                 end += 1
-        else:
-            continue
         if (
             end == start
             or doc[start].text in _NOT_SPEAKERS
