@@ -45,6 +45,8 @@ SPORTS_WORDS_NEEDED = 6
 # A score, a table figure, a time or a bowling analysis: "4", "100-5", ".556", "6-3", "20-4-65-1".
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[-/:]\d+)*$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+# What follows a dateline's place, as text (the tokenizer may split the date at its hyphens).
+_DATE_AFTER = re.compile(r"(?:,? [A-Z][\w .'-]{0,30}?)? \d{4}-\d\d-\d\d\b")
 _BOWLING = re.compile(r"^\d+(?:\.\d)?-\d+-\d+-\d+$")
 # Lower-case scorecard words before a player's name: caught, bowled, stumped, leg before.
 _DISMISSAL = frozenset(["c", "b", "st", "lbw", "c&b"])
@@ -208,7 +210,7 @@ def _line_names(doc: Doc, start: int, end: int) -> list[Span]:
         before = tokens[i - 1].text if i > 0 else ""
         after = tokens[j].text if j < len(tokens) else ""
         span = doc[tokens[i].i : tokens[j - 1].i + 1]
-        if span[0].lower_ in _NOT_TEAMS:
+        if span[0].lower_ in _NOT_TEAMS or _dateline(doc, span):
             continue
         if schedule and before == "AT":
             if span.text.casefold() in _casefolded_places() and not _listed(span):
@@ -245,8 +247,7 @@ def _score(text: str) -> bool:
 
 def _dateline(doc: Doc, ent: Span) -> bool:
     """The place of a dateline ("NEW YORK 1996-08-30", "ARLINGTON, Texas 1996-08-31") is the place."""
-    rest = [t.text for t in doc[ent.end : ent.end + 4] if not t.is_space]
-    return any(_DATE.match(w) for w in rest[:3])
+    return bool(_DATE_AFTER.match(doc.text, ent.end_char))
 
 
 def _after_brackets(tokens, j: int) -> str:
