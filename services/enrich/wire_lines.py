@@ -103,16 +103,17 @@ def lines(doc: Doc) -> list[tuple[int, int]]:
 
 @Language.component(COMPONENT)
 def wire_lines(doc: Doc) -> Doc:
+    text = doc.text  # rebuilt from the tokens on every access: read it once
     ranges = lines(doc)
-    caps = [(s, e) for s, e in ranges if caps_line(doc[s:e].text)]
+    caps = [(s, e) for s, e in ranges if caps_line(text[doc[s].idx : doc[e - 1].idx + len(doc[e - 1])])]
     ents = list(doc.ents)
     kept: set[tuple[int, int]] = set()
-    sports = is_sports(doc.text)
+    sports = is_sports(text)
     if sports:
-        ents, kept = _sports_lines(doc, ents, ranges)
+        ents, kept = _sports_lines(doc, text, ents, ranges)
     ents += _untagged_people(doc, ents, ranges, sports)
     if caps:
-        ents = _caps_lines(doc, ents, caps, kept)
+        ents = _caps_lines(doc, text, ents, caps, kept)
     doc.ents = filter_spans([part for ent in ents for part in split_at_breaks(ent)])
     return doc
 
@@ -169,11 +170,11 @@ def _untagged_people(doc: Doc, ents: list[Span], ranges, sports: bool) -> list[S
 # ------------------------------------------------------------------------------------------------ sports
 
 
-def _sports_lines(doc: Doc, ents: list[Span], ranges: list[tuple[int, int]]):
+def _sports_lines(doc: Doc, text: str, ents: list[Span], ranges: list[tuple[int, int]]):
     """Teams and players in result and table lines; then every mention of a team's name is the team."""
     found: list[Span] = []
     for start, end in ranges:
-        found += _line_names(doc, start, end)
+        found += _line_names(doc, text, start, end)
     if not found:
         return ents, set()
     teams = {s.text.casefold() for s in found if s.label_ == "ORG"}
@@ -188,14 +189,14 @@ def _sports_lines(doc: Doc, ents: list[Span], ranges: list[tuple[int, int]]):
             and not ent.kb_id_
             and not ent.ent_id_
             and ent not in found
-            and not _dateline(doc, ent)
+            and not _dateline(text, ent)
         ):
             ent = Span(doc, ent.start, ent.end, label="ORG")
         out.append(ent)
     return out, {(s.start, s.end) for s in found}
 
 
-def _line_names(doc: Doc, start: int, end: int) -> list[Span]:
+def _line_names(doc: Doc, text: str, start: int, end: int) -> list[Span]:
     """Team (ORG) and player (PERSON) spans in one line, from where each run of names stands."""
     tokens = [t for t in doc[start:end] if not t.is_space]
     if not tokens:
@@ -210,7 +211,7 @@ def _line_names(doc: Doc, start: int, end: int) -> list[Span]:
         before = tokens[i - 1].text if i > 0 else ""
         after = tokens[j].text if j < len(tokens) else ""
         span = doc[tokens[i].i : tokens[j - 1].i + 1]
-        if span[0].lower_ in _NOT_TEAMS or _dateline(doc, span):
+        if span[0].lower_ in _NOT_TEAMS or _dateline(text, span):
             continue
         if schedule and before == "AT":
             if span.text.casefold() in _casefolded_places() and not _listed(span):
@@ -245,9 +246,9 @@ def _score(text: str) -> bool:
     return bool(_NUMBER.match(text)) and not _DATE.match(text)
 
 
-def _dateline(doc: Doc, ent: Span) -> bool:
+def _dateline(text: str, ent: Span) -> bool:
     """The place of a dateline ("NEW YORK 1996-08-30", "ARLINGTON, Texas 1996-08-31") is the place."""
-    return bool(_DATE_AFTER.match(doc.text, ent.end_char))
+    return bool(_DATE_AFTER.match(text, ent.end_char))
 
 
 def _after_brackets(tokens, j: int) -> str:
@@ -316,7 +317,7 @@ def _claim(ents: list[Span], span: Span) -> list[Span]:
 # ------------------------------------------------------------------------------------------ capitals
 
 
-def _caps_lines(doc: Doc, ents: list[Span], caps: list[tuple[int, int]], kept: set) -> list[Span]:
+def _caps_lines(doc: Doc, text: str, ents: list[Span], caps: list[tuple[int, int]], kept: set) -> list[Span]:
     """Drop the model's tags in lines in capitals (not listed names, not the sports rules' teams), then tag
     there the names the rest of the story gives and major places, looked up case-insensitively."""
 
@@ -335,7 +336,7 @@ def _caps_lines(doc: Doc, ents: list[Span], caps: list[tuple[int, int]], kept: s
         i = start
         while i < end:
             n, label = _lookup(doc, i, end, known, places, taken)
-            if n and _dateline(doc, doc[i : i + n]) and doc[i : i + n].text.casefold() in places:
+            if n and _dateline(text, doc[i : i + n]) and doc[i : i + n].text.casefold() in places:
                 label = "GPE"  # "COLOMBO 1996-08-30" is where the story was filed, whatever else it names
             if n:
                 found.append(Span(doc, i, i + n, label=label))
