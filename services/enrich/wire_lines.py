@@ -153,6 +153,8 @@ def _untagged_people(doc: Doc, ents: list[Span], ranges, sports: bool) -> list[S
     taken = {i for e in ents for i in range(e.start, e.end)}
     spans = []
     for start, end in ranges:
+        if not sports and end - start > 4:
+            continue  # outside sports copy only a line of one name counts: no longer than four tokens
         tokens = [t for t in doc[start:end] if not t.is_space]
         runs = _name_runs(tokens)
         whole = len(runs) == 1 and runs[0] == (0, len(tokens))
