@@ -128,6 +128,10 @@ def _run(args: argparse.Namespace) -> int:
 
         return syndication_eval_main(settings, args.rest)  # labelled real copy, no NER needed
     if args.verb == "eval":
+        if any(a == "--conll" or a.startswith("--conll=") for a in args.rest):
+            from services.enrich.conll_eval import main as conll_main
+
+            return conll_main(settings, args.rest)
         from services.enrich.evaluation import main as eval_main
 
         return eval_main(settings, args.rest)

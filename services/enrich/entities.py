@@ -27,6 +27,8 @@ from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
 from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
 from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
 from services.enrich.places import gazetteer, is_demonym
+from services.enrich.wire_lines import COMPONENT as WIRE_LINES_COMPONENT
+from services.enrich.wire_lines import caps_line
 
 ENTITY_TYPES = (
     "PERSON",
@@ -115,6 +117,8 @@ _ACRONYM = re.compile(r"^(?:[A-Z]\.?){2,6}$")
 _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
 # A feature named by a kind and one word: the word alone is the feature ("Everest", "Thames").
 _KIND_AND_NAME = re.compile(r"^(?:Mount|Mt\.|River|Lake)\s\S+$")
+_ORG_KEY = "\x00org"
+_NAME_LIKE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
 
@@ -189,6 +193,7 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
     nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)
     nlp.add_pipe(PEOPLE_COMPONENT, after=PLACE_TYPES_COMPONENT)
+    nlp.add_pipe(WIRE_LINES_COMPONENT, after=PEOPLE_COMPONENT)
     nlp("Warm-up: Anna Berg of Acme Ltd, a company, flew to Paris.")  # loads the place and name lists now
     return nlp
 
@@ -202,7 +207,10 @@ def ner_text(headline: str | None, story: str) -> tuple[str, int]:
 
 
 def title_case(headline: str) -> bool:
-    """Most longer words capitalised: "Novo Nordisk Slides After Trial Misses Goal"."""
+    """Most longer words capitalised: "Novo Nordisk Slides After Trial Misses Goal". Not a headline in
+    capitals: `wire_lines` tags those by looking names up."""
+    if caps_line(headline):
+        return False
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", headline) if len(w) > 3]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
@@ -219,8 +227,8 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         if ent.label_ not in ENTITY_TYPES or headline_start <= ent.start_char < body_offset:
             continue
         cleaned = _clean(text, ent.start_char, ent.end_char)
-        if cleaned is None or text[cleaned[0] : cleaned[1]].islower():
-            continue  # "cooperatives": a name has a capital somewhere ("iPhone", "eBay")
+        if cleaned is None or not _NAME_LIKE.search(text[cleaned[0] : cleaned[1]]):
+            continue  # "cooperatives", "57": a name has a capital somewhere ("iPhone", "eBay")
         start, end = cleaned
         label = ent.label_
         title = _TITLE.match(text[start:end]) if label == "PERSON" else _PERSON_TITLE.match(text[start:end])
@@ -234,6 +242,8 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         surface = text[start:end]
         canonical = ent.ent_id_ or None
         key = (canonical or ent.kb_id_ or surface).casefold()
+        if label == "ORG" and not canonical and not ent.kb_id_:
+            key += _ORG_KEY  # a team named by its city ("Milwaukee 5") is not the city ("in Milwaukee")
         group = groups.setdefault(key, _Group())
         group.listed = group.listed or bool(ent.kb_id_)
         group.forms[surface] += 1
@@ -241,6 +251,7 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
         group.spans.add((start, end))
         group.canonical = group.canonical or canonical
 
+    _merge_org_readings(groups)
     merged_surnames = _merge_short_person_names(groups)
     _merge_short_org_names(groups)
     _merge_unqualified_org_names(groups)
@@ -273,6 +284,22 @@ def _trim_end(text: str, start: int, end: int) -> int:
             break  # "U.S." keeps its last dot
         end -= 1
     return end
+
+
+def _merge_org_readings(groups: dict[str, _Group]) -> None:
+    """A name read as an organisation and also as something else is one entity, except beside a place
+    reading: the team "Milwaukee" (ORG in "Milwaukee 5 Minnesota 4") and the city stay apart."""
+    for key in [k for k in groups if k.endswith(_ORG_KEY)]:
+        other = groups.get(key.removesuffix(_ORG_KEY))
+        if other is None:
+            continue
+        place = sum(other.votes[t] for t in PLACE_TYPES) * 2 > sum(other.votes.values())
+        if not place:
+            org = groups.pop(key)
+            other.forms.update(org.forms)
+            other.votes.update(org.votes)
+            other.spans |= org.spans
+            other.listed = other.listed or org.listed
 
 
 def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
@@ -379,7 +406,10 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     """The model tags a name in one sentence and misses it in the next: count every whole-word occurrence
     of a found name (and of a person's surname) that no other entity already covers."""
     owner: dict[str, _Group] = {}
+    people: set[int] = set()
     for group in groups.values():
+        if group.votes["PERSON"] * 2 > sum(group.votes.values()):
+            people.add(id(group))
         forms = set(group.forms) | ({group.name.split()[-1]} if group.votes["PERSON"] else set())
         for form in forms:
             if len(form) >= 3:
@@ -391,8 +421,12 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     taken = sorted(span for g in groups.values() for span in g.spans)
     for match in re.finditer(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", text):
         form, span = match.group(0), (match.start(), match.end())
-        if " " not in form and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]]):
-            continue  # "State television ..." at a sentence start is not the entity "State"
+        if (
+            " " not in form
+            and id(owner[form]) not in people
+            and _SENTENCE_START.search(text[max(0, span[0] - 3) : span[0]])
+        ):
+            continue  # "State television ..." at a sentence start is not the entity "State"; "Yeltsin" is
         i = bisect.bisect_left(taken, span)
         neighbours = taken[max(0, i - 1) : i + 1]
         if not any(s < span[1] and span[0] < e for s, e in neighbours):

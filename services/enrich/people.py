@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from services.enrich.name_lists import given_names
-from services.enrich.places import gazetteer
+from services.enrich.places import SPEECH_VERBS, gazetteer
 
 COMPONENT = "given_name_people"
 RELABELLED = ("ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
@@ -106,11 +106,30 @@ def looks_like_person(words: list[str], places: frozenset[str], major: frozenset
     )
 
 
+# Capitalised words that stand before "said" without being anyone's name.
+_NOT_SPEAKERS_WORDS = (
+    "He She They It We I You Others Some Many Both All Police Officials Sources Witnesses Residents Experts "
+    "Critics Traders Dealers Brokers Analysts Doctors Diplomats Reports Statement Spokesman Spokeswoman "
+    "Organisers Organizers Authorities Investors Economists Observers Aides Relatives Neighbours Neighbors "
+    "Everyone Nobody Someone One Two Three Officers Troops Rebels Workers Scientists Researchers"
+)
+_NOT_SPEAKERS = frozenset(_NOT_SPEAKERS_WORDS.split())
+# Last words of organisations' names, beside NAME_HEADS: "Basin Authority", "Health Ministry".
+_ORG_HEADS_WORDS = (
+    "Authority Ministry Department Commission Committee Board Office Service Services Bureau Government "
+    "Administration Federation League Council Institute Organisation Organization Exchange Team"
+)
+ORG_HEADS = frozenset(_ORG_HEADS_WORDS.split())
+_INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}$")
+
+
 @Language.component(COMPONENT)
 def given_name_people(doc: Doc) -> Doc:
     ents = list(doc.ents)
     for title_start, span in _titled_people(doc):
         ents = _claim(ents, span, title_start)
+    for span in _initialled_people(doc) + _speakers(doc, ents):
+        ents = _claim(ents, span, span.start)
     ents = [_completed(doc, e, ents) if e.label_ == "PERSON" and not e.kb_id_ else e for e in ents]
     doc.ents = filter_spans(_relabelled(doc, _joined(ents)))
     return doc
@@ -141,6 +160,72 @@ def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
         if end > start and not NAME_HEADS.intersection(t.text for t in doc[start:end]):
             spans.append((i, Span(doc, start, end, label="PERSON")))
         i = max(end, i + 1)
+    return spans
+
+
+def _initialled_people(doc: Doc) -> list[Span]:
+    """ "R. Kettleborough", "J.R. Smith": initials, then a capitalised surname (not a word that heads an
+    organisation's or a place's name: "J. Walter Thompson" stays what the model made of it)."""
+    spans = []
+    for i in range(len(doc) - 1):
+        if (
+            not _INITIALS.match(doc[i].text)
+            or i > 0
+            and (_INITIALS.match(doc[i - 1].text) or _capitalised(doc[i - 1].text))
+        ):
+            continue  # "Norhaya B. Sultan": the initial is inside a name the model has whole
+        start = i
+        while i + 1 < len(doc) and _INITIALS.match(doc[i + 1].text):
+            i += 1
+        end = _name_end(doc, i + 1)
+        if end == i + 1 or end - start > 4 or NAME_HEADS.intersection(t.text for t in doc[start:end]):
+            continue
+        spans.append(Span(doc, start, end, label="PERSON"))
+    return spans
+
+
+def _speakers(doc: Doc, ents: list[Span]) -> list[Span]:
+    """A capitalised name of one to three words right before a verb of speech ("Lebed said", "Duran told
+    Reuters") or right after "said" (", said Hoddle."), that the model left untagged or took for a small
+    place: a person. Not a major place ("Russia said"), an organisation the model found or a listed name,
+    nor a word such as "Officials"."""
+    places, major = gazetteer()
+    by_token = {i: e for e in ents for i in range(e.start, e.end)}
+    spans = []
+    for i, token in enumerate(doc):
+        if token.lower_ not in SPEECH_VERBS:
+            continue
+        end = start = i
+        while start > 0 and end - start < 3 and _capitalised(doc[start - 1].text):
+            start -= 1
+        if end == start and token.lower_ in ("said", "says") and i + 1 < len(doc):
+            start = end = i + 1  # '"...," said Hoddle.'
+            while end < len(doc) and end - start < 3 and _capitalised(doc[end].text):
+                end += 1
+        if (
+            end == start
+            or doc[start].text in _NOT_SPEAKERS
+            or start in by_token
+            and by_token[start].start < start
+        ):
+            continue
+        words = doc[start:end].text
+        tagged = {by_token[k] for k in range(start, end) if k in by_token}
+        if any(e.kb_id_ or e.ent_id_ or e.label_ not in ("PERSON", "GPE", "LOC", "NORP") for e in tagged):
+            continue
+        if words in major or any(e.end > end for e in tagged) or doc[start].lower_ in _OCCUPATIONS:
+            continue
+        if NAME_HEADS.intersection(words.split()) or doc[end - 1].text in ORG_HEADS:
+            continue  # "The Murray-Darling Basin Authority said"
+        if start > 0 and (
+            doc[start - 1].text[:1].isupper()
+            or doc[start - 1].text in "-–"
+            and not doc[start - 1].whitespace_
+        ):
+            continue  # the end of a longer name: not a whole name
+        if all(e.label_ == "PERSON" for e in tagged) and tagged:
+            continue
+        spans.append(Span(doc, start, end, label="PERSON"))
     return spans
 
 

@@ -29,6 +29,18 @@ from spacy.util import filter_spans
 from services.enrich.name_lists import given_names
 
 COMPONENT = "place_types"
+# Words before a name that make it a place: "in Clinton", "from Mitchell".
+PLACE_CUES = frozenset(["in", "at", "from", "near", "outside", "into", "across", "around", "to", "towards"])
+# Nouns before "of" that make the name after it a place: "residents of Broken Hill".
+PLACE_OF = frozenset(
+    ["residents", "people", "city", "town", "village", "outskirts", "north", "south", "east", "west",
+     "centre", "center", "mayor", "streets", "suburbs", "port", "province", "region"]
+)  # fmt: skip
+# Verbs of speech and thought around a name make it a speaker: "Duran told Reuters", "said Mitchell".
+SPEECH_VERBS = frozenset(
+    ["said", "says", "told", "added", "asked", "replied", "insisted", "admitted", "explained", "warned",
+     "claimed", "claims", "stressed", "noted", "argued", "believes", "thinks", "wrote", "recalled"]
+)  # fmt: skip
 # One capitalised word with a nationality ending: "Ukrainian", "Japanese", "Kurdish", "Chilean".
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ese|ish|ean|ani|iot)s?$")
 # Nationalities the endings above miss.
@@ -105,6 +117,11 @@ def _countries_and_states() -> tuple[frozenset[str], frozenset[str]]:
     cache = _geonames()
     countries = {c["name"] for c in cache.get_countries().values()} | set(COUNTRY_FORMS)
     return frozenset(countries), frozenset(s["name"] for s in cache.get_us_states().values())
+
+
+def countries() -> frozenset[str]:
+    """Country names, GeoNames' and as people write them ("Britain", "U.S.")."""
+    return _countries_and_states()[0]
 
 
 @lru_cache(maxsize=1)
@@ -206,8 +223,10 @@ def place_types(doc: Doc) -> Doc:
             ents.extend(parts)
             continue
         fixable = (
-            ent.label_ in ("PERSON", "NORP")
+            ent.label_ == "NORP"
             and (text in places or text in qualified)
+            or ent.label_ == "PERSON"
+            and _place_for_person(doc, ent, places, major, qualified)
             or ent.label_ in ("ORG", "LOC")
             and text in major
         )
@@ -227,6 +246,32 @@ def place_types(doc: Doc) -> Doc:
     # filter_spans: a hyphenated place may have taken in the next entity
     doc.ents = filter_spans(ents + cued + _untagged_places(doc, ents + cued))
     return doc
+
+
+def says(doc: Doc, ent) -> bool:
+    """The mention speaks: a verb of speech right after it ("Duran told", "Duran, 45, said" is not
+    looked for) or "said" right before it ("..., said Duran.")."""
+    after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    return after in SPEECH_VERBS or before in ("said", "says")
+
+
+def _place_for_person(doc: Doc, ent, places: frozenset[str], major: frozenset[str], qualified) -> bool:
+    """A PERSON mention is the place of that name when the words around it say so ("in Clinton"), or when
+    it is a country, or another major place and they do not say it is a person ("Clinton said", "said Duran").
+    Small places share their names with many people: "Clinton", "Mitchell", "Duran"."""
+    text = ent.text
+    if text not in places and text not in qualified:
+        return False
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    before2 = doc[ent.start - 2] if ent.start > 1 else None
+    if before in PLACE_CUES or before == "of" and before2 is not None and before2.lower_ in PLACE_OF:
+        return True
+    if before in ("and", ",") and before2 is not None and before2.ent_type_ in ("GPE", "LOC"):
+        return True  # "in Ruda Slaska and Bytom"
+    if text in countries():
+        return True  # "Nepal said": a country speaks through its government
+    return (text in major or text in qualified) and not says(doc, ent)
 
 
 def is_demonym(text: str) -> bool:

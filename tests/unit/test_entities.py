@@ -426,11 +426,29 @@ def test_known_country_relabelled_gpe(blank, label):
     assert [(e.text, e.label_) for e in doc.ents] == [("Nepal", "GPE")]
 
 
-def test_small_city_corrects_a_person_but_not_an_org(blank):
+def test_small_city_corrects_a_person_in_place_context_but_not_an_org(blank):
+    """A small place shares its name with people: only words like "in" make the PERSON mention the place."""
     places, major = gazetteer()
     assert "Wigan" in places and "Wigan" not in major
-    doc = place_types(hand_doc(blank, "Wigan beat Wigan.", ("Wigan", "ORG"), ("Wigan", "PERSON")))
+    doc = place_types(hand_doc(blank, "Wigan beat them in Wigan.", ("Wigan", "ORG"), ("Wigan", "PERSON")))
     assert [e.label_ for e in doc.ents] == ["ORG", "GPE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Wigan told reporters he was tired.", "PERSON"),  # a speaker
+        ("Wigan won the vote.", "PERSON"),  # a small place, no context: the model's reading stays
+        ("Voters in Wigan won.", "GPE"),
+        ("Residents of Wigan won.", "GPE"),
+        ("Nepal told reporters it was ready.", "GPE"),  # a major place speaks too
+        ("Nepal won the vote.", "GPE"),
+    ],
+)
+def test_person_or_place_by_context(blank, text, label):
+    name = text.split()[2] if text.startswith(("Voters", "Residents")) else text.split()[0]
+    doc = place_types(hand_doc(blank, text, (name, "PERSON")))
+    assert [e.label_ for e in doc.ents] == [label]
 
 
 def test_surname_that_is_a_place_is_left_alone(blank):
