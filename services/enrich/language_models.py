@@ -65,17 +65,97 @@ def contract_type(label: str, text: str) -> str | None:
     return None
 
 
+# Articles these models take into a name ("La CFDT", "l'Aude", "Le Sénat"): French, Spanish, Italian,
+# Portuguese, German and Dutch ones. English copy never reaches this component.
+DETERMINERS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l'",
+        "l’",
+        "un",
+        "une",
+        "des",
+        "du",
+        "el",
+        "los",
+        "las",
+        "lo",
+        "il",
+        "gli",
+        "i",
+        "der",
+        "die",
+        "das",
+        "dem",
+        "den",
+        "ein",
+        "eine",
+        "het",
+        "o",
+        "os",
+        "a",
+        "as",
+    ]
+)
+# A lower-case word before a name is a description ("région Bretagne" -> "Bretagne"); after one of these
+# linking words the whole span is a description ("ministre de la Santé", "pont d'Austerlitz").
+LINKING_WORDS = frozenset(
+    [
+        "de",
+        "d'",
+        "d’",
+        "du",
+        "des",
+        "la",
+        "le",
+        "l'",
+        "l’",
+        "del",
+        "di",
+        "della",
+        "von",
+        "vom",
+        "zur",
+        "zum",
+        "der",
+    ]
+)
+
+
+def name_part(words: list[str]) -> int | None:
+    """Where the name starts in a span's words: after leading articles and lower-case descriptors;
+    None when the span is a description, not a name."""
+    i = 0
+    while i < len(words) - 1 and words[i].casefold() in DETERMINERS:
+        i += 1
+    if words[i].casefold() in DETERMINERS:
+        return None  # an article alone ("Les" opening a sentence)
+    start = i
+    while i < len(words) and not words[i][:1].isupper():
+        i += 1
+    if i == len(words) or any(w.casefold() in LINKING_WORDS for w in words[start:i]):
+        return None
+    return i
+
+
 @Language.component(COMPONENT)
 def wikiner_labels(doc: Doc) -> Doc:
-    """Relabel the model's entities with contract types; labels already contract types (the outlet
-    ruler's ORG) stay; MISC goes."""
+    """Relabel the model's entities with contract types (labels already contract types, the outlet
+    ruler's ORG, stay; MISC goes), without leading articles and descriptions."""
     ents = []
     for ent in doc.ents:
-        label = (
-            ent.label_ if ent.label_ not in ("PER", "LOC", "MISC") else contract_type(ent.label_, ent.text)
-        )
+        start = ent.start
+        if not ent.ent_id_:  # an outlet ruler match is exactly the outlet's name
+            offset = name_part([t.text for t in ent])
+            if offset is None:
+                continue
+            start += offset
+        text = doc[start : ent.end].text
+        label = ent.label_ if ent.label_ not in ("PER", "LOC", "MISC") else contract_type(ent.label_, text)
         if label:
-            ents.append(Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id, span_id=ent.id))
+            ents.append(Span(doc, start, ent.end, label=label, kb_id=ent.kb_id, span_id=ent.id))
     doc.ents = ents
     return doc
 
