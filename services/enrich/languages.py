@@ -47,7 +47,11 @@ def declared_language(value: object) -> str | None:
 
 @lru_cache(maxsize=1)
 def _detector():
-    return LanguageDetectorBuilder.from_languages(*DETECTED).with_preloaded_language_models().build()
+    # Low-accuracy mode reads trigrams only: ~25 MiB instead of ~200 MiB for the seven languages, and
+    # as right as the full mode on a headline plus a paragraph (benchmarks/language_memory.py, the
+    # --languages set); it is only weaker on a few words, which an article is not.
+    builder = LanguageDetectorBuilder.from_languages(*DETECTED).with_low_accuracy_mode()
+    return builder.with_preloaded_language_models().build()
 
 
 def detect_language(headline: str | None, body: str) -> Detected:
