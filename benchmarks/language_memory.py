@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +69,9 @@ def main() -> None:
         after = f"{f['after_enriching']:.0f}" if f["after_enriching"] is not None else "-"
         print(f"{name:<12}{loaded:>10}{after:>18}{f['peak']:>10.0f}   models: {', '.join(f['models'])}")
     en, both = figures["en only"], figures["en + fr"]
-    print(f"French adds {both['peak'] - en['peak']:.0f} MiB at peak ({en['articles']} articles enriched each)")
+    print(
+        f"French adds {both['peak'] - en['peak']:.0f} MiB at peak ({en['articles']} articles enriched each)"
+    )
 
 
 if __name__ == "__main__":

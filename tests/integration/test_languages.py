@@ -15,9 +15,7 @@ ARTICLES = {
 }
 
 
-def test_each_language_gets_its_own_model_and_one_without_a_model_gets_none(
-    stack_factory, enrich_factory
-):
+def test_each_language_gets_its_own_model_and_one_without_a_model_gets_none(stack_factory, enrich_factory):
     stack = stack_factory()
     enrich_factory(stack, NEWSWIRE_NER_MODELS="fr:fr_core_news_sm")
     raws = {
