@@ -73,6 +73,9 @@ class Settings:
     # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
     # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
     ner_models: str = "fr:fr_core_news_sm"
+    # Copy that declares no language and is too short or too full of names to tell is taken to be in this
+    # language (the desk's usual one); empty: such copy gets no entities.
+    default_language: str = "en"
     outlets_file: str = ""
     organisations_file: str = ""
     readiness_max_stall_s: float = 120.0
@@ -161,6 +164,11 @@ class Settings:
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
         parse_ner_models(self.ner_models, self.ner_model)
+        _check(
+            not self.default_language or bool(_LANGUAGE_CODE.match(self.default_language)),
+            "DEFAULT_LANGUAGE",
+            "must be empty or a lower-case ISO 639-1 code (e.g. en)",
+        )
 
     @property
     def ner_model_names(self) -> dict[str, str]:

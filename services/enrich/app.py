@@ -65,6 +65,7 @@ def build(
         settings.enrich_batch_size,
         organisations_file=settings.organisations_path,
         ner_models=settings.ner_models,
+        default_language=settings.default_language,
     )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)

@@ -122,6 +122,7 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
         settings.outlets_path,
         organisations_file=settings.organisations_path,
         ner_models=settings.ner_models,
+        default_language=settings.default_language,
     )
     records = [
         build_raw_article({k: a[k] for k in SUBMISSION_FIELDS if k in a}, received_at=utc_now())

@@ -46,6 +46,8 @@ class Enricher:
     clock: Callable[[], datetime] = utc_now
     others: Mapping[str, NerModel] = field(default_factory=dict)
     """Models for languages other than English, by ISO 639-1 code."""
+    default_language: str | None = "en"
+    """Assumed when the copy declares no language and detection is not confident; None: no entities."""
 
     @property
     def models(self) -> dict[str, NerModel]:
@@ -92,7 +94,7 @@ class Enricher:
             ner_text(raw.get("headline"), mask_spans(raw["body_text"], s.credit_spans))
             for raw, s in zip(raws, found, strict=True)
         ]
-        languages = [_language_of(raw) for raw in raws]
+        languages = [_language_of(raw, self.default_language) for raw in raws]
         models = self.models
         docs: list[Any] = [None] * len(raws)
         # One nlp.pipe per language in the batch, each article through its own language's model.
@@ -133,13 +135,13 @@ class Enricher:
         return out
 
 
-def _language_of(raw: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
+def _language_of(raw: dict[str, Any], default: str | None) -> tuple[str | None, dict[str, Any] | None]:
     """(language, the detection record or None when the article declared its language)."""
     declared = declared_language(raw.get("language"))
     if declared:
         return declared, None
     detected = detect_language(raw.get("headline"), raw["body_text"])
-    return detected.language, detected.to_record()
+    return detected.language or default, detected.to_record()
 
 
 def _skipped(language: str | None) -> str:
@@ -154,6 +156,7 @@ def build_enricher(
     batch_size: int = 8,
     organisations_file: Path | None = None,
     ner_models: str = "",
+    default_language: str = "en",
 ) -> Enricher:
     """Loads the outlet and organisation lists, the language detector and one spaCy model per configured
     language (`ner_models`, e.g. "fr:fr_core_news_sm"; English is `model_name` unless it names "en"):
@@ -167,4 +170,11 @@ def build_enricher(
         if language != "en"
     }
     warm_up()
-    return Enricher(nlp=nlp, outlets=outlets, model_name=names["en"], batch_size=batch_size, others=others)
+    return Enricher(
+        nlp=nlp,
+        outlets=outlets,
+        model_name=names["en"],
+        batch_size=batch_size,
+        others=others,
+        default_language=default_language or None,
+    )

@@ -68,6 +68,33 @@ def test_copy_without_letters_has_no_detected_language():
     assert detect_language(None, "12 - 3 / 2026 ...").language is None
 
 
+def test_a_short_brief_made_of_names_is_not_detected_with_confidence():
+    detected = detect_language(None, "Prime Minister Keir Starmer met Emmanuel Macron in Paris.")
+    assert detected.language is None and detected.confidence < 0.9
+
+
+def test_copy_the_detector_cannot_tell_is_taken_in_the_default_language(enricher):
+    record = enrich(enricher, "Prime Minister Keir Starmer met Emmanuel Macron in Paris.")
+    assert record["language"] == "en"
+    assert record["enrichment"]["language_detected"]["language"] is None
+    assert {"Keir Starmer", "Emmanuel Macron"} <= {e["name"] for e in record["entities"]}
+
+
+def test_without_a_default_language_undetectable_copy_gets_no_entities(enricher):
+    from dataclasses import replace
+
+    record = enrich(replace(enricher, default_language=None), "Keir Starmer met Emmanuel Macron in Paris.")
+    assert record["language"] is None
+    assert record["entities"] == []
+    assert record["enrichment"]["entities_skipped"] == "language not detected"
+
+
+@pytest.mark.parametrize("value", ["EN", "english", "e"])
+def test_a_malformed_default_language_is_refused(value):
+    with pytest.raises(SettingsError, match="DEFAULT_LANGUAGE"):
+        Settings.from_env({"NEWSWIRE_DEFAULT_LANGUAGE": value})
+
+
 def test_ner_models_setting_adds_languages_and_keeps_ner_model_as_english():
     assert parse_ner_models("fr:fr_core_news_sm", "en_custom") == {"en": "en_custom", "fr": "fr_core_news_sm"}
     assert parse_ner_models("en:en_other, fr:fr_x", "en_custom") == {"en": "en_other", "fr": "fr_x"}
@@ -154,7 +181,7 @@ def test_the_english_rules_are_not_in_other_languages_pipelines(enricher):
 def test_records_in_every_language_match_the_enriched_schema(enricher):
     validator = compile_validators(("enriched-article",))["enriched-article"]
     source = {"topic": "news.articles.raw", "partition": 0, "offset": 1}
-    for body in (FRENCH, GERMAN, ENGLISH):
+    for body in (FRENCH, GERMAN, ENGLISH, "12 - 3 / 2026"):
         record = enrich(enricher, body)
         record["enrichment"]["source"] = source
         assert validator.errors(record) == []
