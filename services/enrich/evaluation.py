@@ -157,8 +157,9 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
         ours.add(name, *score_entities(gold_entities, our_predicted, TYPES))
         _score_syndication(syndication, name, gold["syndication"], record["syndication"])
     seconds = {"raw_spacy": raw_seconds, "newswire": newswire_seconds}
-    used = {r["language"] for r in enriched}
-    model = ", ".join(f"{lang}:{name}" for lang, name in names.items() if lang in used) or "none"
+    used = [(lang, name) for lang, name in names.items() if lang in {r["language"] for r in enriched}]
+    # One language: its model's name, as before there were several; more: "en:model, fr:model".
+    model = used[0][1] if len(used) == 1 else ", ".join(f"{lang}:{name}" for lang, name in used) or "none"
     return Report(corpus_name, model, len(articles), raw, ours, syndication, seconds)
 
 

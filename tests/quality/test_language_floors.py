@@ -26,7 +26,7 @@ def french() -> dict:
 
 
 def test_french_entities_floor_and_margin_over_the_raw_model(french):
-    assert french["model"] == "fr:fr_core_news_sm"  # every article went through the French model
+    assert french["model"] == "fr_core_news_sm"  # every article went through the French model, only
     ours = french["newswire"]["person_org_gpe"]["f1"]
     raw = french["raw_spacy"]["person_org_gpe"]["f1"]
     assert ours >= FLOORS["french_entity_f1"], french["newswire"]
