@@ -140,6 +140,10 @@ def name_part(words: list[str]) -> int | None:
     return i
 
 
+def _after_article(doc: Doc, i: int) -> bool:
+    return i > 0 and doc[i - 1].text.casefold() in DETERMINERS
+
+
 @Language.component(COMPONENT)
 def wikiner_labels(doc: Doc) -> Doc:
     """Relabel the model's entities with contract types (labels already contract types, the outlet
@@ -147,6 +151,8 @@ def wikiner_labels(doc: Doc) -> Doc:
     ents = []
     for ent in doc.ents:
         start = ent.start
+        if ent.label_ == "PER" and len(ent) == 1 and _after_article(doc, ent.start):
+            continue  # "le Premier ministre", "la Première ministre": names take no article
         if not ent.ent_id_:  # an outlet ruler match is exactly the outlet's name
             offset = name_part([t.text for t in ent])
             if offset is None:

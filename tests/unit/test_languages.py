@@ -208,3 +208,17 @@ def test_only_configured_languages_get_a_model():
         record["entities"] == []
         and record["enrichment"]["entities_skipped"] == "no NER model for language fr"
     )
+
+
+def test_a_one_word_person_after_an_article_is_a_title_not_a_name(enricher):
+    nlp = enricher.models["fr"].nlp
+    people = {
+        e.text
+        for e in nlp("Le Premier ministre François Bayrou est arrivé à Lille.").ents
+        if e.label_ == "PERSON"
+    }
+    assert "Premier" not in people
+    # must not fire: a full name, and a one-word name without an article
+    assert "François Bayrou" in people
+    ents = nlp("Hier, Macron a reçu Olaf Scholz à Paris.").ents
+    assert {"Olaf Scholz"} <= {e.text for e in ents if e.label_ == "PERSON"}
