@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbs.add_parser(
         "eval",
         help="score entities and syndication on the evaluation corpus, or with --syndication PATH "
-        "syndication on labelled real copy (--help)",
+        "syndication on labelled real copy, or with --languages PATH language detection (--help)",
     )
 
     # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.

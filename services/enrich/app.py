@@ -64,6 +64,8 @@ def build(
         settings.outlets_path,
         settings.enrich_batch_size,
         organisations_file=settings.organisations_path,
+        ner_models=settings.ner_models,
+        default_language=settings.default_language,
     )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)
@@ -104,7 +106,7 @@ def build(
         return send
 
     processor = BatchProcessor(
-        enricher=enricher,
+        enricher=LanguageCounting(enricher, metrics, frozenset(settings.ner_model_names)),
         raw_validator=validators["raw-article"],
         enriched_validator=validators["enriched-article"],
         metrics=metrics,
@@ -225,6 +227,26 @@ class _Worker(faust.Worker):
             limit_repeats(logger, self.limiter)
 
 
+@dataclass(frozen=True)
+class LanguageCounting:
+    """The enricher, counting its articles by language and by whether entities ran (batches.py counts
+    the rest; it only needs `enrich_each`)."""
+
+    enricher: Enricher
+    metrics: EnrichMetrics
+    configured: frozenset[str]
+
+    def enrich_each(self, raws: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
+        results = self.enricher.enrich_each(raws)
+        for result in results:
+            if isinstance(result, dict):
+                language = result.get("language")
+                label = language if language in self.configured else "other"
+                ran = "skipped" if result["enrichment"].get("entities_skipped") else "ran"
+                self.metrics.languages.labels(label, ran).inc()
+        return results
+
+
 def run(service: EnrichService, limiter: RepeatLimiter | None = None) -> None:
     service.processor.last_progress_at = time.time()
     worker = _Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
@@ -235,7 +257,7 @@ def run(service: EnrichService, limiter: RepeatLimiter | None = None) -> None:
         group=service.settings.enrich_group,
         topic=service.settings.topic_raw,
         metrics=f"http://{service.settings.enrich_host}:{service.settings.enrich_port}/metrics",
-        model=service.settings.ner_model,
+        models=service.settings.ner_model_names,
     )
     worker.execute_from_commandline()  # handles SIGINT/SIGTERM: stops agents, commits, closes the producer
 

@@ -104,7 +104,8 @@ _PROPERTY = re.compile(
 _COURTESY = re.compile(r"^(?:courtesy of|source:?\s+courtesy of)\s+" + _WHO + _END, re.I)
 _DISTRIBUTED = re.compile(r"^distributed by\s+" + _WHO + _END, re.I)
 _FROM = re.compile(r"^from\s+" + _WHO + _END, re.I)
-_WITH = re.compile(r"^with\s+" + _WHO + _END, re.I)
+# "With AFP", and the same closing line in French and Spanish house style ("avec AFP", "con EFE").
+_WITH = re.compile(r"^(?:with|avec|con)\s+" + _WHO + _END, re.I)
 _CONTRIBUTED = [
     re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I),
     re.compile(
@@ -293,7 +294,7 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
         if not match:
             continue
         who = match.group("who").strip()
-        if pattern is _WITH and not (outlets.canonical(who.removesuffix(".")) or _looks_like_title(who)):
+        if pattern is _WITH and not (_all_outlets(who, outlets) or _looks_like_title(who)):
             return False
         names = _listed(who, outlets)
         if names:
@@ -334,6 +335,16 @@ def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:
     begin += len(text[begin:]) - len(text[begin:].lstrip())
     found.origins.append((SIGNOFF, name, text[begin:].strip()))
     found.spans.append((start + begin, start + len(text)))
+
+
+# "AFP and Reuters", "AFP et Reuters", "EFE y AFP", "dpa und AFP".
+_OUTLET_LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:and|et|y|und|e)\s+")
+
+
+def _all_outlets(who: str, outlets: OutletIndex) -> bool:
+    """Every name in the list is a listed outlet: "With AFP and Reuters" credits both."""
+    parts = [p for p in _OUTLET_LIST_SEPARATOR.split(who.strip().removesuffix(".")) if p]
+    return bool(parts) and all(outlets.canonical(p) for p in parts)
 
 
 def _names(who: str, outlets: OutletIndex) -> list[str]:

@@ -110,16 +110,19 @@ def load_corpus(path: Path) -> list[dict[str, Any]]:
     return articles
 
 
+# Raw models named by another label set get only a one-to-one renaming, nothing newswire decides (the
+# gazetteer's GPE or LOC, dropping MISC): "raw" stays the model as it comes.
+RAW_LABELS = {"PER": "PERSON"}
+
+
 def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: str = "") -> Report:
     started = time.perf_counter()
-    raw_nlp = spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS))
-    # The same text newswire's NER reads (headline and story), without the credit-line masking.
-    raw_docs = list(raw_nlp.pipe(ner_text(a.get("headline"), a["body_text"])[0] for a in articles))
-    raw_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
     enricher = build_enricher(
-        settings.ner_model, settings.outlets_path, organisations_file=settings.organisations_path
+        settings.ner_model,
+        settings.outlets_path,
+        organisations_file=settings.organisations_path,
+        ner_models=settings.ner_models,
+        default_language=settings.default_language,
     )
     records = [
         build_raw_article({k: a[k] for k in SUBMISSION_FIELDS if k in a}, received_at=utc_now())
@@ -128,17 +131,36 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
     enriched = enricher.enrich(records)
     newswire_seconds = time.perf_counter() - started
 
+    started = time.perf_counter()
+    # The same text newswire's NER reads (headline and story), without the credit-line masking, through
+    # the model configured for the article's language (as newswire found it); none: no entities.
+    names = settings.ner_model_names
+    raw_docs: list[Any] = [None] * len(articles)
+    for language in {r["language"] for r in enriched} & set(names):
+        raw_nlp = spacy.load(names[language], exclude=list(UNUSED_COMPONENTS))
+        indexes = [i for i, r in enumerate(enriched) if r["language"] == language]
+        texts = (ner_text(articles[i].get("headline"), articles[i]["body_text"])[0] for i in indexes)
+        for i, doc in zip(indexes, raw_nlp.pipe(texts), strict=True):
+            raw_docs[i] = doc
+    raw_seconds = time.perf_counter() - started
+
     raw, ours, syndication = SystemScores(), SystemScores(), SyndicationScores()
     for article, doc, record in zip(articles, raw_docs, enriched, strict=True):
         gold, name = article["gold"], article.get("id", "?")
         gold_entities = [_with_outlet_name(g, enricher.outlets) for g in gold["entities"]]
-        raw_predicted = list(dict.fromkeys((ent.text, ent.label_) for ent in doc.ents))
+        ents = doc.ents if doc is not None else ()
+        raw_predicted = list(
+            dict.fromkeys((ent.text, RAW_LABELS.get(ent.label_, ent.label_)) for ent in ents)
+        )
         raw.add(name, *score_entities(gold_entities, raw_predicted, TYPES))
         our_predicted = [(e["name"], e["type"]) for e in record["entities"]]
         ours.add(name, *score_entities(gold_entities, our_predicted, TYPES))
         _score_syndication(syndication, name, gold["syndication"], record["syndication"])
     seconds = {"raw_spacy": raw_seconds, "newswire": newswire_seconds}
-    return Report(corpus_name, settings.ner_model, len(articles), raw, ours, syndication, seconds)
+    used = [(lang, name) for lang, name in names.items() if lang in {r["language"] for r in enriched}]
+    # One language: its model's name, as before there were several; more: "en:model, fr:model".
+    model = used[0][1] if len(used) == 1 else ", ".join(f"{lang}:{name}" for lang, name in used) or "none"
+    return Report(corpus_name, model, len(articles), raw, ours, syndication, seconds)
 
 
 def _with_outlet_name(entity: dict[str, Any], outlets: OutletIndex) -> dict[str, Any]:
@@ -212,7 +234,17 @@ def main(settings: Settings, argv: Sequence[str] = ()) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSON lines with gold")
     parser.add_argument("--errors", action="store_true", help="list every entity and syndication error")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--languages",
+        type=Path,
+        metavar="PATH",
+        help="instead: language detection accuracy on JSON lines with body_text and gold_language",
+    )
     args = parser.parse_args(list(argv))
+    if args.languages:
+        from services.enrich.language_eval import main as language_eval_main
+
+        return language_eval_main(args.languages, as_json=args.json)
     articles = load_corpus(args.corpus)
     report = evaluate(articles, settings, corpus_name=args.corpus.name)
     if args.json:

@@ -59,6 +59,7 @@ class EnrichMetrics:
     batch_size: Histogram
     entities_per_article: Histogram
     syndicated: Counter
+    languages: Counter
     consumer_lag: Gauge
     last_progress: Gauge
     kafka_reachable: Gauge
@@ -105,6 +106,13 @@ class EnrichMetrics:
                 "newswire_enrich_syndicated_articles_total",
                 "Enriched articles by syndication origin (top outlets; others are 'other').",
                 ["origin"],
+                registry=registry,
+            ),
+            languages=Counter(
+                "newswire_enrich_articles_by_language_total",
+                "Enriched articles by language (configured NER languages; others are 'other') and "
+                "entities 'ran' or 'skipped' (no model for the language).",
+                ["language", "entities"],
                 registry=registry,
             ),
             consumer_lag=Gauge(

@@ -65,6 +65,27 @@ _AFTER_CUE = re.compile(
     r"report|reporting|was first to report|was the first)\b"
 )
 
+# The same cues in French, Spanish and German copy ("selon l'agence Reuters", "a indiqué l'agence
+# officielle Xinhua", "según la agencia EFE", "berichtete die Nachrichtenagentur dpa", "laut AFP"). They
+# are phrases no English sentence uses, so they are read in copy of every language.
+_BEFORE_CUE_OTHER = re.compile(
+    r"(?i:\bselon|\bd['’]après|\ba indiqué|\ba rapporté|\ba annoncé|\brapporte|\brapportent|\bindique|"
+    r"\bcité par|\bcitée par|\binterrogée? par|\ba déclaré à|\ba affirmé à|\ba confié à|\bà l['’]antenne de|"
+    r"\bsegún|\binformó|\binforma|\bdijo a|\bdeclaró a|\bcitado por|\bcitada por|\ben declaraciones a|"
+    r"\blaut|\bberichtete|\bberichten|\bberichtet|\bmeldete|\bmeldet|\bsagte (?:der|dem)|"
+    r"\bgegenüber (?:der|dem))"
+    r"\s+(?:l['’]|(?:la|le|les|el|los|las|der|die|das|dem|den|des)\s+)?"
+    r"(?:(?:agence|agencia|Nachrichtenagentur|Agentur|quotidien|journal|chaîne|radio|télévision|"
+    r"hebdomadaire|site|periódico|diario|cadena|emisora|Zeitung|Sender|Magazin)\s+)?"
+    r"(?:(?:de presse|d['’]information|de noticias|officielle|oficial|staatliche|publique|pública|"
+    r"[A-ZÀ-Ý][\w-]*)\s+){0,2}$"
+)
+_AFTER_CUE_OTHER = re.compile(
+    r"^\s*(?:\([^)]{1,20}\)\s*)?(?:a |ont |hat |haben |ha |han )?"
+    r"(?:rapporté|indiqué|annoncé|écrit|révélé|affirmé|rapporte|informó|informa|publicó|reveló|"
+    r"berichtete|berichtet|meldete|meldet|schrieb|schreibt)\b"
+)
+
 _TOLD_UNLISTED = re.compile(
     r"(?i:\btold|\btells|\baccording to|\binterview with|\bspoke (?:to|with)|\bin comments to|"
     r"\ba statement to|\bconfirmed to)\s+(?:the\s+)?"
@@ -192,7 +213,9 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
         if _INSIDE_A_NAME.search(before):
             continue  # "the Department of Foreign Affairs said" cites the department, not the magazine
         staff = _ARTICLE_BEFORE.search(before) and _STAFF_AFTER.match(after)
-        if staff or _BEFORE_CUE.search(before) or _AFTER_CUE.match(after):
+        cued = _BEFORE_CUE.search(before) or _AFTER_CUE.match(after)
+        cued = cued or _BEFORE_CUE_OTHER.search(before) or _AFTER_CUE_OTHER.match(after)
+        if staff or cued:
             name = outlets.canonical(match.group(0))
             if name:
                 cited.append((match.start(), name))
