@@ -28,6 +28,9 @@ DETECTED = (
 MIN_CONFIDENCE = 0.9
 # The headline and the story's opening are enough to tell the language; reading more only costs time.
 SAMPLE_CHARS = 600
+SAMPLE_WORDS = 80
+MIN_SAMPLE_WORDS = 8
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _DECLARED = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 
 
@@ -61,8 +64,7 @@ def _detector():
 def detect_language(headline: str | None, body: str) -> Detected:
     """The most likely language of the headline and the story's opening, with lingua's confidence; no
     language when that confidence is below MIN_CONFIDENCE."""
-    sample = f"{headline or ''}\n{body[:SAMPLE_CHARS]}"
-    values = _detector().compute_language_confidence_values(sample)
+    values = _detector().compute_language_confidence_values(language_sample(headline, body))
     if not values or values[0].value <= 0:
         return Detected(None, 0.0)
     best = values[0]
@@ -70,6 +72,21 @@ def detect_language(headline: str | None, body: str) -> Detected:
     if confidence < MIN_CONFIDENCE:
         return Detected(None, confidence)
     return Detected(best.language.iso_code_639_1.name.lower(), confidence)
+
+
+def language_sample(headline: str | None, body: str) -> str:
+    """The text the language is told from: the ordinary words of the opening, not its names.
+
+    Names are the same in every language and say where a story happened, not what language it is in: a
+    results table of Dutch riders from an English wire came out Dutch at confidence 1.0 when read whole.
+    Lower-case words (articles, verbs, prepositions) carry the language; when the opening has too few of
+    them to go on, the whole opening is read.
+    """
+    opening = f"{headline or ''}\n{body[: SAMPLE_CHARS * 3]}"
+    words = [w for w in _WORD.findall(opening) if w[0].islower()][:SAMPLE_WORDS]
+    if len(words) >= MIN_SAMPLE_WORDS:
+        return " ".join(words)
+    return f"{headline or ''}\n{body[:SAMPLE_CHARS]}"
 
 
 def warm_up() -> None:

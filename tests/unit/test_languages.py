@@ -64,6 +64,18 @@ def test_the_language_of_short_copy_is_detected(text, language):
     assert 0.5 < detected.confidence <= 1
 
 
+def test_a_table_of_foreign_names_in_english_copy_is_not_read_as_their_language():
+    # Invented results of a Dutch race as an English wire files them: the names are Dutch, the copy is not.
+    body = (
+        "ZWOLLE, Netherlands 2026-06-14\nLeading results of the final stage of the race on Sunday:\n"
+        "1. Jeroen van der Berg (Netherlands) Team Vlaanderen 4:12:09\n2. Pieter de Vries (Netherlands) "
+        "Rabo Zuid same time\n3. Sander Bakker (Netherlands) Hollandia 0:04 behind\n4. Wouter Smits "
+        "(Belgium) Oost-Vlaanderen 0:11\n5. Joost van Dijk (Netherlands) Team Drenthe 0:15\n"
+        "Overall standings after the stage were not changed by the result."
+    )
+    assert detect_language("CYCLING - RONDE VAN DRENTHE RESULTS", body).language in ("en", None)
+
+
 def test_copy_without_letters_has_no_detected_language():
     assert detect_language(None, "12 - 3 / 2026 ...").language is None
 
