@@ -172,9 +172,8 @@ class _Group:
         self.forms.update({f: 0 for f in other.forms})
 
 
-def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
-    """Load once per worker: the NER, the outlet ruler before it, the organisation, company, place and
-    people components after it."""
+def load_model_with_outlets(model_name: str, outlets: OutletIndex) -> Language:
+    """The model's NER only, with the outlet ruler before it: the part every language shares."""
     nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
     ruler = nlp.add_pipe(
         "entity_ruler",
@@ -189,6 +188,13 @@ def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Pat
             for form in outlet.ruler_forms
         ]
     )
+    return nlp
+
+
+def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
+    """Load once per worker: the NER, the outlet ruler before it, the organisation, company, place and
+    people components after it."""
+    nlp = load_model_with_outlets(model_name, outlets)
     nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner", config={"extra_file": str(organisations_file or "")})
     nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)

@@ -19,11 +19,10 @@ import gettext
 from functools import lru_cache
 
 import pycountry
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from services.enrich.entities import UNUSED_COMPONENTS
+from services.enrich.entities import load_model_with_outlets
 from services.enrich.outlets import OutletIndex
 from services.enrich.places import gazetteer
 
@@ -168,20 +167,7 @@ def wikiner_labels(doc: Doc) -> Doc:
 
 def load_language_pipeline(model_name: str, outlets: OutletIndex) -> Language:
     """Load once per worker: the model's NER, the outlet ruler before it, the label mapping after it."""
-    nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name="outlet_ruler",
-        before="ner",
-        config={"phrase_matcher_attr": "ORTH", "validate": False},
-    )
-    ruler.add_patterns(
-        [
-            {"label": "ORG", "pattern": form, "id": outlet.name}
-            for outlet in outlets.entries
-            for form in outlet.ruler_forms
-        ]
-    )
+    nlp = load_model_with_outlets(model_name, outlets)
     if set(nlp.get_pipe("ner").labels) & {"PER", "MISC"}:
         nlp.add_pipe(COMPONENT, after="ner")
     places_in_other_languages()
