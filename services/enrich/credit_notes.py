@@ -399,7 +399,7 @@ def _is_company(name: str) -> bool:
 
 
 def _listed(text: str, outlets: OutletIndex) -> list[str]:
-    return _unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
+    return unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
 
 
 def _looks_like_title(text: str) -> bool:
@@ -439,7 +439,8 @@ def _lines_with_offsets(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _unique(items) -> list:
+def unique(items) -> list:
+    """The truthy items, first occurrence kept, in order."""
     seen, out = set(), []
     for item in items:
         if item and item not in seen:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.enrich.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits
+from services.enrich.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits, unique
 from services.enrich.datelines import find_dateline, is_call_sign, looks_like_publication
 from services.enrich.name_lists import given_names
 from services.enrich.outlets import OutletIndex
@@ -183,8 +183,8 @@ def find_syndication(
     if origin is None and provider and outlets.canonical(provider):
         origin, origin_from = outlets.canonical(provider), "provider"
 
-    contributors = _unique(name for name, _ in found.contributors if name != origin)
-    lines = _unique(
+    contributors = unique(name for name, _ in found.contributors if name != origin)
+    lines = unique(
         [line for _, (_, name, line) in ranked if name == origin and line]
         + [line for name, line in found.contributors if name in contributors]
     )
@@ -224,7 +224,7 @@ def attributions(story: str, outlets: OutletIndex) -> list[str]:
         name = match.group("name")
         if outlets.canonical(name) is None and (is_call_sign(name) or looks_like_publication(name)):
             cited.append((match.start("name"), name))
-    return _unique(name for _, name in sorted(cited))
+    return unique(name for _, name in sorted(cited))
 
 
 def _people_named_like_outlets(story: str, matches: list[re.Match]) -> set[str]:
@@ -264,13 +264,4 @@ def syndication_tags(s: Syndication, outlets: OutletIndex) -> list[str]:
 
 
 def _outlets_in(text: str, outlets: OutletIndex) -> list[str]:
-    return _unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
-
-
-def _unique(items) -> list:
-    seen, out = set(), []
-    for item in items:
-        if item and item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
+    return unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
