@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import uvicorn
+from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
@@ -40,12 +41,21 @@ class IngestService:
     registry: CollectorRegistry
 
 
+def _producer_knowing(settings: Settings) -> KafkaProducer:
+    """A producer that already has the raw topic's metadata (fetched here, on the link's thread), so
+    requests can send from the event loop without waiting for it (publisher.can_publish_on_loop)."""
+    producer = create_producer(settings)
+    with contextlib.suppress(Exception):  # a missing topic: requests take a publish thread instead
+        producer.partitions_for(settings.topic_raw)
+    return producer
+
+
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> IngestService:
     """Wires the service; connects to nothing until the first publish or readiness probe."""
     registry = registry or new_registry()
     metrics = IngestMetrics.create(registry)
     validators = compile_validators(("article-submission",))
-    link = KafkaLink(lambda: create_producer(settings), kafka_watch(settings), metrics)
+    link = KafkaLink(lambda: _producer_knowing(settings), kafka_watch(settings), metrics)
     publisher = ArticlePublisher(link, settings.topic_raw, metrics, settings.publish_timeout_s)
     slots = PublishSlots(settings.max_inflight_publishes, metrics)
     intake = Intake(

@@ -89,8 +89,11 @@ def routes(
             metrics.rejected.labels("http", exc.code).inc()
             return rejected(exc)
         try:
-            # The producer blocks until Kafka answers; keep the event loop free for other requests.
-            ids = await slots.run(intake.submit, drafts, "http")
+            if intake.can_submit_on_loop(len(drafts)):
+                ids = await slots.run_async(intake.submit_async, drafts, "http")
+            else:
+                # Validation of a large batch, or a wait for metadata, would hold the event loop.
+                ids = await slots.run(intake.submit, drafts, "http")
         except Rejected as exc:
             return rejected(exc)
         except Overloaded as exc:

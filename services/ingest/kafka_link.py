@@ -83,6 +83,11 @@ class KafkaLink:
             )
         return producer
 
+    def current(self) -> KafkaProducer | None:
+        """The producer if the circuit is closed, else None; never raises, never counts a refusal."""
+        producer, state = self._producer, self._state
+        return producer if state.reachable else None
+
     def retry_after_s(self) -> int:
         """Seconds until the next probe could close the circuit: what Retry-After should say."""
         return max(1, math.ceil(self._watch.seconds_to_answer()))
