@@ -64,8 +64,20 @@ def create_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     return KafkaProducer(**(options | overrides))
 
 
-def topics_of(settings: Settings) -> tuple[str, str, str]:
-    return settings.topic_raw, settings.topic_enriched, settings.topic_dlq
+def topics_of(settings: Settings) -> tuple[str, ...]:
+    return settings.topic_raw, settings.topic_enriched, settings.topic_dlq, settings.topic_copy_index
+
+
+def topic_configs(settings: Settings, name: str) -> dict[str, str]:
+    """The copy index needs only its window (plus a day, so a slow reader still finds what it must
+    replay); the article topics keep the cluster's defaults. Brokers that ignore topic configs (the
+    embedded one) keep everything: readers skip expired entries by their own time (copy_replica.py)."""
+    if name == settings.topic_copy_index:
+        return {
+            "cleanup.policy": "delete",
+            "retention.ms": str(int((settings.copy_window_s + 86_400) * 1000)),
+        }
+    return {}
 
 
 def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> list[str]:
@@ -76,7 +88,15 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] | None = None) -> l
         existing = set(admin.list_topics())
         missing = [n for n in names if n not in existing]
         if missing:
-            new = [NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing]
+            new = [
+                NewTopic(
+                    n,
+                    settings.topic_partitions,
+                    settings.topic_replication,
+                    topic_configs=topic_configs(settings, n) or None,
+                )
+                for n in missing
+            ]
             # Another process may create one between list and create: that is what we wanted.
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)

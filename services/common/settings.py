@@ -36,6 +36,8 @@ class Settings:
     topic_raw: str = "news.articles.raw"
     topic_enriched: str = "news.articles.enriched"
     topic_dlq: str = "news.articles.dlq"
+    # Every worker reads this one whole: the replicated index of republication detection.
+    topic_copy_index: str = "news.articles.copy-index"
     topic_partitions: int = 3
     topic_replication: int = 1
     # Group membership: a join waits ~session/2 on the embedded broker (DESIGN.md), so keep it short.
@@ -79,6 +81,13 @@ class Settings:
     outlets_file: str = ""
     organisations_file: str = ""
     readiness_max_stall_s: float = 120.0
+    # Republication detection (services/enrich/copies.py, copy_replica.py): an article is compared with
+    # those indexed in the last copy_window_s, at most copy_index_max_entries of them (oldest go first).
+    copy_detection: bool = True
+    copy_window_s: float = 604_800.0
+    copy_index_max_entries: int = 200_000
+    # A starting worker replays the index topic before enriching; past this it starts anyway (and says so).
+    copy_index_catchup_timeout_s: float = 60.0
     # Feeds and drop folder (ingest)
     feeds_file: str = ""
     feeds_state_file: str = "var/feeds-state.json"
@@ -147,6 +156,7 @@ class Settings:
             "fetch_max_wait_ms",
             "max_inflight_publishes",
             "kafka_retry_backoff_ms",
+            "copy_index_max_entries",
         ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(
@@ -169,6 +179,8 @@ class Settings:
             "header_read_timeout_s",
             "kafka_probe_interval_s",
             "publish_timeout_s",
+            "copy_window_s",
+            "copy_index_catchup_timeout_s",
         ):
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")

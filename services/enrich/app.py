@@ -14,7 +14,7 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
-from services.common.kafka import kafka_watch, ssl_context
+from services.common.kafka import client_options, ensure_topics, kafka_watch, ssl_context
 from services.common.log_limits import RepeatLimiter
 from services.common.logs import configure_logging, get_logger, limit_repeats
 from services.common.metrics import new_registry
@@ -22,6 +22,8 @@ from services.common.records import utc_now
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
 from services.enrich.batches import BatchProcessor, RawMessage
+from services.enrich.copies import CopyIndex
+from services.enrich.copy_replica import CopyStage, ReplicaReader
 from services.enrich.dead_letters import Source
 from services.enrich.exceptions import DeliveryFailed
 from services.enrich.metrics import EnrichMetrics
@@ -66,6 +68,7 @@ def build(
         organisations_file=settings.organisations_path,
         ner_models=settings.ner_models,
         default_language=settings.default_language,
+        fingerprints=settings.copy_detection,
     )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)
@@ -96,6 +99,12 @@ def build(
     raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
     enriched_topic = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
     dlq_topic = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
+    index_topic = app.topic(settings.topic_copy_index, key_serializer="raw", value_serializer="raw")
+    copies = (
+        CopyStage(CopyIndex(settings.copy_window_s, settings.copy_index_max_entries), settings.copy_window_s)
+        if settings.copy_detection
+        else None
+    )
 
     def sender(topic: faust.TopicT):
         async def send(key: bytes, value: bytes) -> Any:
@@ -115,10 +124,17 @@ def build(
         max_message_bytes=settings.max_article_bytes * 2 + 65_536,
         clock=utc_now,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        copies=copies,
+        send_copy_entry=sender(index_topic),
     )
+    reader = _replica_reader(settings, copies, metrics) if copies else None
+    replaying = [reader is not None]
 
     @app.agent(raw_topic, name="enrich-articles")
     async def enrich_articles(stream: faust.StreamT) -> None:
+        if reader is not None:
+            await _replayed(reader, settings.copy_index_catchup_timeout_s)
+        replaying[0] = False
         async for events in stream.take_events(
             settings.enrich_batch_size, within=settings.enrich_batch_within_s
         ):
@@ -180,11 +196,42 @@ def build(
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         ok, reason = _ready(app, kafka_problem[0], sum(lag.values()), processor.last_progress_at, settings)
+        if ok and replaying[0]:
+            ok, reason = False, "replaying the copy index"
         return web.json(
             {"status": "ready" if ok else "not_ready", "reason": reason}, status=200 if ok else 503
         )
 
     return EnrichService(settings, app, processor, metrics, registry)
+
+
+def _replica_reader(settings: Settings, copies: CopyStage, metrics: EnrichMetrics) -> ReplicaReader:
+    def ensure_topic() -> None:
+        ensure_topics(settings, (settings.topic_copy_index,))
+
+    return ReplicaReader(
+        copies,
+        settings.topic_copy_index,
+        client_options(settings) | {"fetch_max_wait_ms": settings.fetch_max_wait_ms},
+        on_size=metrics.copy_index_entries.set,
+        on_start=ensure_topic,
+        on_replayed=lambda: metrics.copy_index_replayed.set(1),
+    )
+
+
+async def _replayed(reader: ReplicaReader, timeout_s: float) -> None:
+    """Enrich nothing before the index is replayed, or copies of what it holds would go unmarked."""
+    reader.start()
+    started = time.monotonic()
+    if await asyncio.to_thread(reader.stage.caught_up.wait, timeout_s):
+        log.info("copy_index_ready", entries=len(reader.stage), seconds=round(time.monotonic() - started, 3))
+    else:
+        log.warning(
+            "copy_index_not_replayed",
+            reason=f"the copy-index topic was not read to its end within {timeout_s:.0f}s; enriching "
+            "anyway, copies of articles not yet read are missed until it is",
+            entries=len(reader.stage),
+        )
 
 
 def _ready(
@@ -230,15 +277,20 @@ class _Worker(faust.Worker):
 @dataclass(frozen=True)
 class LanguageCounting:
     """The enricher, counting its articles by language and by whether entities ran (batches.py counts
-    the rest; it only needs `enrich_each`)."""
+    the rest; it only needs `enrich_fingerprinted`)."""
 
     enricher: Enricher
     metrics: EnrichMetrics
     configured: frozenset[str]
 
     def enrich_each(self, raws: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
-        results = self.enricher.enrich_each(raws)
-        for result in results:
+        return [result for result, _ in self.enrich_fingerprinted(raws)]
+
+    def enrich_fingerprinted(
+        self, raws: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any] | Exception, Any]]:
+        results = self.enricher.enrich_fingerprinted(raws)
+        for result, _ in results:
             if isinstance(result, dict):
                 language = result.get("language")
                 label = language if language in self.configured else "other"

@@ -22,6 +22,8 @@ from typing import Any
 from services.common.logs import get_logger
 from services.common.schemas import Validator
 from services.common.serialization import dumps
+from services.enrich.copies import Entry, encode_entry
+from services.enrich.copy_replica import CopyStage
 from services.enrich.dead_letters import Source, dead_letter
 from services.enrich.exceptions import DeliveryFailed, PoisonRecord
 from services.enrich.metrics import EnrichMetrics, origin_label
@@ -63,6 +65,9 @@ class BatchProcessor:
     max_message_bytes: int
     clock: Callable[[], datetime]
     worker_id: str = ""
+    copies: CopyStage | None = None
+    """Republication detection; with it, every enriched article's index entry goes to `send_copy_entry`."""
+    send_copy_entry: Send | None = None
     last_progress_at: float = field(default_factory=time.time)
 
     async def process(self, messages: list[RawMessage]) -> None:
@@ -72,18 +77,27 @@ class BatchProcessor:
         """
         self.metrics.consumed.inc(len(messages))
         self.metrics.batch_size.observe(len(messages))
-        outcomes = await self._outcomes(messages)
+        outcomes, entries = await self._outcomes(messages)
         queued = [
             await self._queue(message, outcome) for message, outcome in zip(messages, outcomes, strict=True)
         ]
-        acks = await asyncio.gather(*(ack for _, _, ack in queued), return_exceptions=True)
+        # Behind the outputs: an entry is written once its article is, and acknowledged before the commit.
+        indexed = [await self._queue_entry(entry) for entry in entries]
+        acks = await asyncio.gather(*(ack for _, _, ack in queued), *indexed, return_exceptions=True)
         for (message, outcome, _), ack in zip(queued, acks, strict=True):
             await self._settle(message, outcome, ack)
+        for ack in acks[len(queued) :]:
+            self.metrics.copy_index_writes.labels("failed" if isinstance(ack, BaseException) else "ok").inc()
+            if isinstance(ack, BaseException):
+                # The article went out; only later copies of it may be missed.
+                log.warning("copy_index_write_failed", reason=f"{type(ack).__name__}: {ack}"[:300])
         self.last_progress_at = time.time()
         self.metrics.last_progress.set(self.last_progress_at)
 
-    async def _outcomes(self, messages: list[RawMessage]) -> list[dict[str, Any] | Failure]:
-        """An enriched record or a Failure per message, in input order."""
+    async def _outcomes(
+        self, messages: list[RawMessage]
+    ) -> tuple[list[dict[str, Any] | Failure], list[Entry]]:
+        """An enriched record or a Failure per message, in input order, and the copy-index entries."""
         outcomes: list[dict[str, Any] | Failure] = []
         good: list[tuple[int, RawMessage, dict[str, Any]]] = []
         for message in messages:
@@ -97,14 +111,38 @@ class BatchProcessor:
 
         started = time.perf_counter()
         # spaCy holds the CPU; a thread keeps heartbeats, metrics and readiness answering meanwhile.
-        results = (
-            await asyncio.to_thread(self.enricher.enrich_each, [raw for *_, raw in good]) if good else []
-        )
+        results = await asyncio.to_thread(self._enrich, [raw for *_, raw in good]) if good else []
         elapsed = time.perf_counter() - started
-        for (index, message, raw), result in zip(good, results, strict=True):
+        entries = []
+        for (index, message, raw), (result, entry) in zip(good, results, strict=True):
             self.metrics.enrich_duration.observe(elapsed / len(good))
             outcomes[index] = self._checked(message, raw, result)
-        return outcomes
+            if entry is not None and not isinstance(outcomes[index], Failure):
+                entries.append(entry)
+        return outcomes, entries
+
+    def _enrich(self, raws: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | Exception, Entry | None]]:
+        """Enrichment, then the copy check in input order: a copy later in the batch finds its original."""
+        results = self.enricher.enrich_fingerprinted(raws)
+        if self.copies is None:
+            return [(result, None) for result, _ in results]
+        checked: list[tuple[dict[str, Any] | Exception, Entry | None]] = []
+        for result, fp in results:
+            if isinstance(result, Exception):
+                checked.append((result, None))
+                continue
+            started = time.perf_counter()
+            entry = self.copies.check(result, fp)
+            spent = time.perf_counter() - started
+            self.metrics.copy_check_duration.observe(spent)
+            result["enrichment"]["processing_ms"] = round(
+                result["enrichment"]["processing_ms"] + spent * 1000, 3
+            )
+            if result["syndication"].get("copy_of"):
+                self.metrics.copies_found.inc()
+            checked.append((result, entry))
+        self.metrics.copy_index_entries.set(len(self.copies))
+        return checked
 
     def _checked(self, message: RawMessage, raw: dict[str, Any], result: Any) -> dict[str, Any] | Failure:
         if isinstance(result, Exception):
@@ -133,6 +171,13 @@ class BatchProcessor:
         except Exception as exc:
             ack = _failed(exc)
         return message, outcome, ack
+
+    async def _queue_entry(self, entry: Entry) -> Awaitable[Any]:
+        try:
+            assert self.send_copy_entry is not None
+            return await self.send_copy_entry(entry.id.encode(), encode_entry(entry))
+        except Exception as exc:
+            return _failed(exc)
 
     async def _settle(self, message: RawMessage, outcome: dict[str, Any] | Failure, ack: Any) -> None:
         """Counts and logs an acknowledged output; an enriched record Kafka refused becomes a dead letter."""

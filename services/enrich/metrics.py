@@ -64,6 +64,11 @@ class EnrichMetrics:
     last_progress: Gauge
     kafka_reachable: Gauge
     kafka_client_errors: Counter
+    copies_found: Counter
+    copy_index_entries: Gauge
+    copy_check_duration: Histogram
+    copy_index_writes: Counter
+    copy_index_replayed: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> EnrichMetrics:
@@ -86,7 +91,7 @@ class EnrichMetrics:
             ),
             enrich_duration=Histogram(
                 "newswire_enrich_duration_seconds",
-                "Enrichment time per article (NER + syndication), excluding Kafka.",
+                "Enrichment time per article (NER, syndication, fingerprint and copy check), excluding Kafka.",
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),
@@ -135,6 +140,34 @@ class EnrichMetrics:
                 "newswire_enrich_kafka_client_errors_total",
                 "Warnings and errors logged by the Kafka client, Faust and mode, logged or not.",
                 ["library"],
+                registry=registry,
+            ),
+            copies_found=Counter(
+                "newswire_enrich_copies_found_total",
+                "Enriched articles found to reproduce an earlier article (syndication.copy_of set).",
+                registry=registry,
+            ),
+            copy_index_entries=Gauge(
+                "newswire_enrich_copy_index_entries",
+                "Articles in this worker's copy index (its replica of the index topic).",
+                registry=registry,
+            ),
+            copy_check_duration=Histogram(
+                "newswire_enrich_copy_check_duration_seconds",
+                "Copy check per article: index lookup, exact verification and indexing (fingerprinting "
+                "is in newswire_enrich_duration_seconds).",
+                buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+                registry=registry,
+            ),
+            copy_index_writes=Counter(
+                "newswire_enrich_copy_index_writes_total",
+                "Index entries written to the copy-index topic, by result (ok, failed).",
+                ["result"],
+                registry=registry,
+            ),
+            copy_index_replayed=Gauge(
+                "newswire_enrich_copy_index_replayed",
+                "1 once this worker has read the copy-index topic to its end after starting, else 0.",
                 registry=registry,
             ),
         )

@@ -21,6 +21,7 @@ from spacy.language import Language
 
 from services.common.records import rfc3339, utc_now
 from services.common.settings import parse_ner_models
+from services.enrich.copies import Fingerprint, fingerprint
 from services.enrich.entities import entities_from_doc, load_pipeline, ner_text
 from services.enrich.language_models import load_language_pipeline
 from services.enrich.languages import declared_language, detect_language, warm_up
@@ -48,6 +49,8 @@ class Enricher:
     """Models for languages other than English, by ISO 639-1 code."""
     default_language: str | None = "en"
     """Assumed when the copy declares no language and detection is not confident; None: no entities."""
+    fingerprints: bool = False
+    """Fingerprint each article for republication detection (copies.py), inside the enrichment time."""
 
     @property
     def models(self) -> dict[str, NerModel]:
@@ -64,20 +67,27 @@ class Enricher:
     def enrich_each(self, raws: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
         """Enrich a batch through one `nlp.pipe`; if the batch fails, retry article by article so one
         bad article costs only itself (it comes back as its exception, for the dead-letter topic)."""
+        return [result for result, _ in self.enrich_fingerprinted(raws)]
+
+    def enrich_fingerprinted(
+        self, raws: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any] | Exception, Fingerprint | None]]:
+        """`enrich_each`, each result with the article's fingerprint (None when not `fingerprints`, or
+        the article is too short to compare)."""
         try:
             return list(self._enrich_batch(raws))
         except Exception:
             if len(raws) == 1:
                 raise
-        results: list[dict[str, Any] | Exception] = []
+        results: list[tuple[dict[str, Any] | Exception, Fingerprint | None]] = []
         for raw in raws:
             try:
                 results.extend(self._enrich_batch([raw]))
             except Exception as exc:
-                results.append(exc)
+                results.append((exc, None))
         return results
 
-    def _enrich_batch(self, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _enrich_batch(self, raws: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Fingerprint | None]]:
         started = time.perf_counter()
         found = [
             find_syndication(
@@ -129,10 +139,14 @@ class Enricher:
                     "enrichment": enrichment,
                 }
             )
+        prints = [
+            fingerprint(raw.get("headline"), raw["body_text"], s.credit_spans) if self.fingerprints else None
+            for raw, s in zip(raws, found, strict=True)
+        ]
         per_article_ms = round((time.perf_counter() - started) * 1000 / max(1, len(raws)), 3)
         for record in out:
             record["enrichment"]["processing_ms"] = per_article_ms
-        return out
+        return list(zip(out, prints, strict=True))
 
 
 def _language_of(raw: dict[str, Any], default: str | None) -> tuple[str | None, dict[str, Any] | None]:
@@ -157,6 +171,7 @@ def build_enricher(
     organisations_file: Path | None = None,
     ner_models: str = "",
     default_language: str = "en",
+    fingerprints: bool = False,
 ) -> Enricher:
     """Loads the outlet and organisation lists, the language detector and one spaCy model per configured
     language (`ner_models`, e.g. "fr:fr_core_news_sm"; English is `model_name` unless it names "en"):
@@ -177,4 +192,5 @@ def build_enricher(
         batch_size=batch_size,
         others=others,
         default_language=default_language or None,
+        fingerprints=fingerprints,
     )

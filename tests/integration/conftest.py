@@ -64,6 +64,7 @@ def stack_factory(kafka_bootstrap: str, tmp_path) -> Iterator[Callable[..., Stac
             "NEWSWIRE_TOPIC_RAW": f"test.{suffix}.raw",
             "NEWSWIRE_TOPIC_ENRICHED": f"test.{suffix}.enriched",
             "NEWSWIRE_TOPIC_DLQ": f"test.{suffix}.dlq",
+            "NEWSWIRE_TOPIC_COPY_INDEX": f"test.{suffix}.copy-index",
             "NEWSWIRE_TOPIC_PARTITIONS": "2",
             "NEWSWIRE_ENRICH_GROUP": f"test-enrich-{suffix}",
             "NEWSWIRE_SESSION_TIMEOUT_S": "2",

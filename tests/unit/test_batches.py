@@ -21,7 +21,10 @@ WHEN = datetime(2026, 11, 25, tzinfo=UTC)
 class FakeEnricher:
     """Enriches by the contract's shape; fails on bodies containing BOOM, as a real model bug would."""
 
-    def enrich_each(self, raws):
+    def enrich_fingerprinted(self, raws):
+        return [(result, None) for result in self._enrich_each(raws)]
+
+    def _enrich_each(self, raws):
         out = []
         for raw in raws:
             if "BOOM" in raw["body_text"]:
