@@ -7,7 +7,7 @@ Pure: no I/O. The worker (and `newswire eval --copies`) calls `find_syndication`
   the credit lines, sign-offs and dateline that `find_syndication` found masked, so a copy that cut or
   rewrote its credit line looks the same as one that kept it. The headline is ignored: partners rewrite
   it more often than anything else, and at ~10 words it carries too few shingles to help.
-- Shingles: every run of SHINGLE_WORDS words, hashed to 32 bits (CRC-32: stable across processes and
+- Shingles: every run of SHINGLE_WORDS words within a paragraph, hashed to 32 bits (CRC-32: stable across processes and
   Python versions, unlike hash()). Light copy-editing changes a word, which costs only the shingles that
   hold it. Texts under MIN_WORDS words (after masking) get no fingerprint: a brief that short is mostly
   the event's own vocabulary, and two agencies' briefs on one event would look alike.
@@ -109,13 +109,19 @@ def normalise(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def shingles_of(words: list[str]) -> frozenset[int]:
-    if len(words) < SHINGLE_WORDS:
-        return frozenset()
-    return frozenset(
-        zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode())
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    )
+def shingles_of(lines: Iterable[list[str]]) -> frozenset[int]:
+    """Hashes of the word SHINGLE_WORDS-grams of each paragraph (a shorter paragraph is one shingle).
+
+    Shingles stop at paragraph ends, so a copy that cuts or reorders whole paragraphs keeps every
+    shingle of the paragraphs it kept: no shingle straddles two paragraphs that were not adjacent.
+    """
+    out = set()
+    for words in lines:
+        if 0 < len(words) <= SHINGLE_WORDS:
+            out.add(zlib.crc32(" ".join(words).encode()))
+        for i in range(len(words) - SHINGLE_WORDS + 1):
+            out.add(zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode()))
+    return frozenset(out)
 
 
 def fingerprint(
@@ -133,11 +139,12 @@ def fingerprint(
             parts.append(body_text[last:start])
         last = max(last, end)
     parts.append(body_text[last:])
-    words = normalise("\n".join(parts))
-    if len(words) < MIN_WORDS:
+    lines = [normalise(line) for line in "".join(parts).splitlines()]
+    words = sum(len(line) for line in lines)
+    if words < MIN_WORDS:
         return None
-    shingles = shingles_of(words)
-    return Fingerprint(signature=tuple(_minhash(shingles).digest()), shingles=shingles, words=len(words))
+    shingles = shingles_of(lines)
+    return Fingerprint(signature=tuple(_minhash(shingles).digest()), shingles=shingles, words=words)
 
 
 def _minhash(shingles: Iterable[int]) -> rensa.RMinHash:
@@ -260,7 +267,7 @@ def decode_entry(data: bytes) -> Entry:
 # -- the index --------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
     key: int  # the LSH key (rensa keys are integers)
     order: tuple[float, int]  # (first seen_at, arrival number): "earliest", ties broken by arrival
