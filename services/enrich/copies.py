@@ -7,8 +7,8 @@ Pure: no I/O. The worker (and `newswire eval --copies`) calls `find_syndication`
   the credit lines, sign-offs and dateline that `find_syndication` found masked, so a copy that cut or
   rewrote its credit line looks the same as one that kept it. The headline is ignored: partners rewrite
   it more often than anything else, and at ~10 words it carries too few shingles to help.
-- Shingles: every run of SHINGLE_WORDS words within a paragraph, hashed to 32 bits (CRC-32: stable across processes and
-  Python versions, unlike hash()). Light copy-editing changes a word, which costs only the shingles that
+- Shingles: every run of SHINGLE_WORDS words within a paragraph, hashed to 32 bits (CRC-32: stable
+  across processes and Python versions, unlike hash()). Light copy-editing changes a word, which costs only the shingles that
   hold it. Texts under MIN_WORDS words (after masking) get no fingerprint: a brief that short is mostly
   the event's own vocabulary, and two agencies' briefs on one event would look alike.
 - MinHash and LSH: `rensa` (RMinHash / RMinHashLSH, Rust). Measured against `datasketch` 2.0 on 300-word
@@ -284,6 +284,7 @@ class CopyIndex:
             raise ValueError("window_s and max_entries must be positive")
         self.window_s = window_s
         self.max_entries = max_entries
+        # rensa's threshold argument only serves its is_similar(); candidates come from the bands alone.
         self._lsh = rensa.RMinHashLSH(0.5, NUM_PERM, BANDS)
         self._slots: dict[str, _Slot] = {}
         self._ids: dict[int, str] = {}
