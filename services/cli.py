@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbs.add_parser(
         "eval",
         help="score entities and syndication on the evaluation corpus, or with --syndication PATH "
-        "syndication on labelled real copy, or with --languages PATH language detection (--help)",
+        "syndication on labelled real copy, with --languages PATH language detection, or with --copies [PATH] "
+        "republication detection (--help)",
     )
 
     # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.
@@ -123,6 +124,10 @@ def _run(args: argparse.Namespace) -> int:
         for name in topics_of(settings):
             print(f"{name}: {'created' if name in created else 'exists'}")
         return 0
+    if args.verb == "eval" and any(a.split("=")[0] == "--copies" for a in args.rest):
+        from services.enrich.copies_eval import main as copies_eval_main
+
+        return copies_eval_main(settings, args.rest)  # republication detection, no NER needed
     if args.verb == "eval" and any(a.split("=")[0] == "--syndication" for a in args.rest):
         from services.enrich.syndication_eval import main as syndication_eval_main
 

@@ -21,7 +21,7 @@ from spacy.language import Language
 
 from services.common.records import rfc3339, utc_now
 from services.common.settings import parse_ner_models
-from services.enrich.copies import Fingerprint, fingerprint
+from services.enrich.copies import Fingerprint, fingerprint, story_id
 from services.enrich.entities import entities_from_doc, load_pipeline, ner_text
 from services.enrich.language_models import load_language_pipeline
 from services.enrich.languages import declared_language, detect_language, warm_up
@@ -134,7 +134,8 @@ class Enricher:
                     **raw,
                     "language": language,
                     "entities": [e.to_record() for e in entities],
-                    "syndication": syndication.to_record(),
+                    # copy_of/story: an original until the copy stage (check_copy) says otherwise.
+                    "syndication": {**syndication.to_record(), "copy_of": None, "story": story_id(raw["id"])},
                     "tags": syndication_tags(syndication, self.outlets),
                     "enrichment": enrichment,
                 }

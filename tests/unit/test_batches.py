@@ -48,6 +48,8 @@ class FakeEnricher:
                         "contributors": [],
                         "attributions": [],
                         "credit_lines": ["From Reuters"],
+                        "copy_of": None,
+                        "story": "st-0123456789abcdef",
                     },
                     "tags": ["syndicated", "origin:reuters"],
                     "enrichment": {
