@@ -84,7 +84,7 @@ class BatchProcessor:
         # Behind the outputs: an entry is written once its article is, and acknowledged before the commit.
         indexed = [await self._queue_entry(entry) for entry in entries]
         acks = await asyncio.gather(*(ack for _, _, ack in queued), *indexed, return_exceptions=True)
-        for (message, outcome, _), ack in zip(queued, acks, strict=True):
+        for (message, outcome, _), ack in zip(queued, acks[: len(queued)], strict=True):
             await self._settle(message, outcome, ack)
         for ack in acks[len(queued) :]:
             self.metrics.copy_index_writes.labels("failed" if isinstance(ack, BaseException) else "ok").inc()

@@ -11,6 +11,8 @@ from services.common.records import build_raw_article
 from services.common.schemas import compile_validators
 from services.common.serialization import dumps, loads
 from services.enrich.batches import BatchProcessor, RawMessage
+from services.enrich.copies import CopyIndex, decode_entry, fingerprint
+from services.enrich.copy_replica import CopyStage
 from services.enrich.dead_letters import Source
 from services.enrich.exceptions import DeliveryFailed
 from services.enrich.metrics import EnrichMetrics
@@ -188,3 +190,57 @@ async def test_enriched_records_carry_where_they_came_from():
     await proc.process([RawMessage(b"k", raw("Paris is calm."), Source("news.articles.raw", 3, 41))])
     [(_, record)] = enriched.sent
     assert record["enrichment"]["source"] == {"topic": "news.articles.raw", "partition": 3, "offset": 41}
+
+
+class FingerprintingEnricher(FakeEnricher):
+    def enrich_fingerprinted(self, raws):
+        return [
+            (result, None if isinstance(result, Exception) else fingerprint(None, raw["body_text"]))
+            for raw, result in zip(raws, self._enrich_each(raws), strict=True)
+        ]
+
+
+class EntrySink:
+    """The copy-index topic: binary entries, each acknowledged (or refused) at once."""
+
+    def __init__(self, log: list, fail: bool = False):
+        self.log, self.fail = log, fail
+
+    async def __call__(self, key: bytes, value: bytes):
+        self.log.append(("index", decode_entry(value).id))
+        return self._ack()
+
+    async def _ack(self):
+        if self.fail:
+            raise ConnectionError("index write refused")
+
+
+# Team-written, invented copy: long enough to be fingerprinted.
+STORY = (
+    "Paris transport officials said on Monday that the new tram line along the southern ring road "
+    "would open two months late because a supplier had failed to deliver the signalling equipment "
+    "in time, and that buses would run on the route until the end of the summer holidays, when the "
+    "first trams are expected to carry passengers between the Porte de Vincennes and the river."
+)
+
+
+@pytest.mark.parametrize("index_fails", [False, True])
+async def test_a_copy_later_in_a_batch_is_marked_and_each_entry_is_queued_after_the_outputs(index_fails):
+    log: list = []
+    enriched, dlq = Sink(log=log, name="enriched"), Sink(log=log, name="dlq")
+    proc, metrics = processor(enriched, dlq)
+    proc.enricher = FingerprintingEnricher()
+    proc.copies = CopyStage(CopyIndex(3600, 100), 3600)
+    proc.send_copy_entry = EntrySink(log, fail=index_fails)
+    original, copy = raw(STORY), raw(STORY.replace("Monday", "Tuesday"))
+    await proc.process([message(original, 0), message(b"{nope", 1), message(copy, 2)])
+
+    records = [value for name, value in log if name == "enriched"]
+    assert records[0]["syndication"]["copy_of"] is None
+    assert records[1]["syndication"]["copy_of"]["id"] == records[0]["id"]
+    assert records[1]["syndication"]["story"] == records[0]["syndication"]["story"]
+    assert [name for name, _ in log] == ["enriched", "dlq", "enriched", "index", "index"]
+    # A refused index write costs no article: both are enriched, the failure is counted.
+    assert metrics.enriched._value.get() == 2
+    assert metrics.copy_index_writes.labels("failed" if index_fails else "ok")._value.get() == 2
+    assert metrics.copies_found._value.get() == 1
