@@ -127,7 +127,7 @@ def build(
         copies=copies,
         send_copy_entry=sender(index_topic),
     )
-    reader = _replica_reader(settings, copies, metrics) if copies else None
+    reader = _replica_reader(settings, copies, metrics) if copies is not None else None
     replaying = [reader is not None]
 
     @app.agent(raw_topic, name="enrich-articles")
