@@ -85,7 +85,7 @@ class Settings:
     # those indexed in the last copy_window_s, at most copy_index_max_entries of them (oldest go first).
     copy_detection: bool = True
     copy_window_s: float = 604_800.0
-    copy_index_max_entries: int = 200_000
+    copy_index_max_entries: int = 100_000
     # A starting worker replays the index topic before enriching; past this it starts anyway (and says so).
     copy_index_catchup_timeout_s: float = 60.0
     # Feeds and drop folder (ingest)

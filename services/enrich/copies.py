@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import rensa
 
 from services.enrich.outlets import slug
@@ -49,6 +50,15 @@ NUM_PERM = 128
 # but lose the partial copies: at 4 rows x 32 bands a pair at s = 0.3 is found only 23% of the time.
 BANDS = 64
 SEED = 20261202
+
+# Candidates whose signatures agree on fewer than this share of values are not checked exactly. The
+# least similar pair is_copy accepts has a Jaccard of ~0.13 (a brief whose every sentence is in an
+# original 3x its length); with 128 values the estimate's spread there is ~0.03, so 0.05 keeps it.
+MIN_ESTIMATE = 0.05
+# ...and those whose estimated shared shingles fall short of half of is_copy's bars. At the least
+# similar copy the target counts (half the original kept, nothing added: J = 0.33), the estimate of the
+# shared share is 0.5 +- 0.06; half the bar (0.25) is 4 spreads below it.
+ESTIMATE_MARGIN = 0.5
 
 # Decision rule over the exact overlap (see is_copy).
 MIN_SHARED = 0.5
@@ -157,12 +167,15 @@ def overlap(this: frozenset[int], original: Iterable[int], original_size: int | 
     """Exact overlap of this article's shingles with the original's."""
     original = original if isinstance(original, (set, frozenset)) else list(original)
     size = len(original) if original_size is None else original_size
-    shared = sum(1 for s in original if s in this)
-    union = len(this) + size - shared
+    return _overlap_of(sum(1 for s in original if s in this), len(this), size)
+
+
+def _overlap_of(shared: int, this_size: int, original_size: int) -> Overlap:
+    union = this_size + original_size - shared
     return Overlap(
         similarity=shared / union if union else 0.0,
-        shared_fraction=shared / len(this) if this else 0.0,
-        original_kept=shared / size if size else 0.0,
+        shared_fraction=shared / this_size if this_size else 0.0,
+        original_kept=shared / original_size if original_size else 0.0,
     )
 
 
@@ -269,27 +282,37 @@ def decode_entry(data: bytes) -> Entry:
 
 @dataclass(slots=True)
 class _Slot:
-    key: int  # the LSH key (rensa keys are integers)
+    row: int  # the LSH key and the row of its signature (rows are reused once freed)
     order: tuple[float, int]  # (first seen_at, arrival number): "earliest", ties broken by arrival
     provider: str | None
     story: str
-    shingles: array  # sorted uint32: ~1.2 kB for 300 words, where a frozenset of ints costs ~20 kB
+    shingles: np.ndarray  # sorted uint32: ~1.2 kB for 300 words, where a frozenset of ints costs ~20 kB
 
 
 class CopyIndex:
-    """Recent articles' fingerprints, for `find`. In memory; the worker keeps it in step with a topic."""
+    """Recent articles' fingerprints, for `find`. In memory; the worker keeps it in step with a topic.
+
+    With 2-row bands, LSH proposes every pair that shares a little text: at 100k entries, hundreds of
+    unrelated articles per query (same-event phrasing, shared boilerplate). Checking each exactly cost
+    ~100 ms an article (benchmarks/copy_detection.py). So the candidates are first sorted out on their
+    signatures, kept as one matrix: the share of equal MinHash values estimates the Jaccard similarity,
+    hence the shared text, and only those that may pass is_copy are checked exactly, earliest first.
+    """
 
     def __init__(self, window_s: float, max_entries: int) -> None:
         if window_s <= 0 or max_entries <= 0:
             raise ValueError("window_s and max_entries must be positive")
         self.window_s = window_s
         self.max_entries = max_entries
-        # rensa's threshold argument only serves its is_similar(); candidates come from the bands alone.
         self._lsh = rensa.RMinHashLSH(0.5, NUM_PERM, BANDS)
         self._slots: dict[str, _Slot] = {}
-        self._ids: dict[int, str] = {}
-        self._heap: list[tuple[tuple[float, int], int]] = []  # (order, key); stale keys skipped on pop
-        self._next_key = 0
+        self._ids: dict[int, str] = {}  # row -> article id
+        self._signatures = np.zeros((1024, NUM_PERM), dtype=np.uint32)
+        self._sizes = np.zeros(1024, dtype=np.uint32)
+        self._free: list[int] = []
+        self._rows = 0
+        self._heap: list[tuple[tuple[float, int], str]] = []  # (order, id); stale items skipped on pop
+        self._arrivals = 0
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -308,14 +331,20 @@ class CopyIndex:
         old = self._slots.get(entry.id)
         if old is not None:
             self._drop(entry.id)
-        key = self._next_key
-        self._next_key += 1
-        order = old.order if old is not None and old.order[0] <= entry.seen_at else (entry.seen_at, key)
-        slot = _Slot(key, order, entry.provider, entry.story, array("I", sorted(entry.fingerprint.shingles)))
-        self._slots[entry.id] = slot
-        self._ids[key] = entry.id
-        self._lsh.insert(key, _minhash(entry.fingerprint.shingles))
-        heapq.heappush(self._heap, (order, key))
+        self._arrivals += 1
+        order = (
+            old.order
+            if old is not None and old.order[0] <= entry.seen_at
+            else (entry.seen_at, self._arrivals)
+        )
+        row = self._row()
+        shingles = np.array(sorted(entry.fingerprint.shingles), dtype=np.uint32)
+        self._slots[entry.id] = _Slot(row, order, entry.provider, entry.story, shingles)
+        self._ids[row] = entry.id
+        self._signatures[row] = entry.fingerprint.signature
+        self._sizes[row] = len(shingles)
+        self._lsh.insert(row, _minhash(entry.fingerprint.shingles))
+        heapq.heappush(self._heap, (order, entry.id))
         while len(self._slots) > self.max_entries:
             self._pop_oldest()
 
@@ -338,35 +367,68 @@ class CopyIndex:
         """The earliest indexed article (not `article_id` itself) that `fp`'s text verifiably copies."""
         own = self._slots.get(article_id)
         before = own.order if own is not None else None
-        best: tuple[tuple[float, int], _Slot, str, Overlap] | None = None
-        for key in self._lsh.query(_minhash(fp.shingles)):
-            other = self._ids.get(key)
+        rows = self._lsh.query(_minhash(fp.shingles))
+        if not rows:
+            return None
+        rows = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        likely = rows[self._may_be_copied(rows, fp)]
+        candidates = []
+        for row in likely.tolist():
+            other = self._ids.get(row)
             if other is None or other == article_id:
                 continue  # a new version is never a copy of its own id
             slot = self._slots[other]
             if before is not None and slot.order >= before:
                 continue  # a new version is checked against what existed when its id first appeared
-            if best is not None and slot.order >= best[0]:
-                continue
-            o = overlap(fp.shingles, slot.shingles, len(slot.shingles))
+            candidates.append((slot.order, other, slot))
+        this = np.array(sorted(fp.shingles), dtype=np.uint32)
+        for _, other, slot in sorted(candidates, key=lambda c: c[0]):
+            shared = np.intersect1d(this, slot.shingles, assume_unique=True).size
+            o = _overlap_of(shared, this.size, slot.shingles.size)
             if is_copy(o):
-                best = (slot.order, slot, other, o)
-        if best is None:
-            return None
-        _, slot, other, o = best
-        return CopyMatch(other, slot.provider, slot.story, o.similarity, o.shared_fraction)
+                return CopyMatch(other, slot.provider, slot.story, o.similarity, o.shared_fraction)
+        return None
+
+    def _may_be_copied(self, rows: np.ndarray, fp: Fingerprint) -> np.ndarray:
+        """Which candidate rows may pass is_copy, judged on signatures alone (a boolean mask).
+
+        The share of equal MinHash values estimates the Jaccard similarity J; with both set sizes known,
+        J gives the shared shingles, s = J (a + b) / (1 + J). Kept: the rows whose estimated s could
+        still reach is_copy's bars, with a margin for the estimate's spread.
+        """
+        jaccard = (self._signatures[rows] == np.asarray(fp.signature, dtype=np.uint32)).mean(axis=1)
+        sizes = self._sizes[rows]
+        this = len(fp.shingles)
+        shared = jaccard * (sizes + this) / (1.0 + jaccard)
+        return (
+            (jaccard >= MIN_ESTIMATE)
+            & (shared >= ESTIMATE_MARGIN * MIN_SHARED * this)
+            & (shared >= ESTIMATE_MARGIN * MIN_KEPT * sizes)
+        )
+
+    def _row(self) -> int:
+        if self._free:
+            return self._free.pop()
+        if self._rows == len(self._signatures):
+            grown = np.zeros((len(self._signatures) * 2, NUM_PERM), dtype=np.uint32)
+            grown[: self._rows] = self._signatures
+            self._signatures = grown
+            self._sizes = np.concatenate([self._sizes, np.zeros_like(self._sizes)])
+        self._rows += 1
+        return self._rows - 1
 
     def _drop(self, article_id: str) -> None:
         slot = self._slots.pop(article_id)
-        self._ids.pop(slot.key, None)
-        self._lsh.remove(slot.key)
+        self._ids.pop(slot.row, None)
+        self._lsh.remove(slot.row)
+        self._free.append(slot.row)
 
     def _pop_oldest(self) -> bool:
         """Pop the heap's head; True if it was a live entry (and is now dropped)."""
-        _, key = heapq.heappop(self._heap)
-        article_id = self._ids.get(key)
-        if article_id is None:
-            return False  # replaced or removed already
+        order, article_id = heapq.heappop(self._heap)
+        slot = self._slots.get(article_id)
+        if slot is None or slot.order != order:
+            return False  # removed already, or a stale item of an id indexed again since
         self._drop(article_id)
         return True
 
