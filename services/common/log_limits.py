@@ -38,6 +38,8 @@ class RepeatLimiter(logging.Filter):
         self.window_s = window_s
         self.clock = clock
         self.on_warning = on_warning  # set once the service's metrics exist
+        # Libraries counted but never written: their failures are reported by the service in its own words.
+        self.quiet: frozenset[str] = frozenset()
         self._windows: dict[tuple[str, str], _Window] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -46,6 +48,8 @@ class RepeatLimiter(logging.Filter):
             return True
         if record.levelno >= logging.WARNING and self.on_warning is not None:
             self.on_warning(library)
+        if library in self.quiet:
+            return False
         # The template, not the formatted text: the same error with a new address or delay is a repeat.
         key = (record.name, str(record.msg))
         now = self.clock()

@@ -319,4 +319,8 @@ def main(settings: Settings | None = None) -> None:
     limiter = configure_logging(settings)
     service = build(settings)
     limiter.on_warning = lambda library: service.metrics.kafka_client_errors.labels(library).inc()
+    # The worker's Kafka client is aiokafka; kafka-python serves only the readiness probe and the
+    # copy-index reader, whose failures the worker logs once itself (kafka_unreachable,
+    # copy_index_reader_failed). Each reconnect of theirs logged a dozen distinct lines per outage.
+    limiter.quiet = frozenset({"kafka"})
     run(service, limiter)

@@ -166,3 +166,12 @@ def test_repeats_of_a_library_message_are_counted_not_written():
     summary = record("aiokafka.conn", "Unable connect to node with id %s: %s", 111, "again")
     assert limiter.filter(summary)
     assert "497 more like this in the last 61 s were not logged" in summary.getMessage()
+
+
+def test_a_quiet_library_is_counted_but_never_written():
+    counted: list[str] = []
+    limiter = RepeatLimiter(burst=3, window_s=60, clock=Clock(), on_warning=counted.append)
+    limiter.quiet = frozenset({"kafka"})
+    assert not limiter.filter(record("kafka.net.manager", "Connection failed: %s", "ECONNREFUSED"))
+    assert counted == ["kafka"]
+    assert limiter.filter(record("aiokafka.conn", "Unable connect to node with id %s", 111))
