@@ -28,6 +28,7 @@ from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
 from services.enrich.copies import CopyIndex, check_copy, fingerprint, story_id
 from services.enrich.outlets import OutletIndex, load_outlets
+from services.enrich.scores import Counts
 from services.enrich.syndication import find_syndication, syndication_tags
 
 DEFAULT_COPIES = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "copies.jsonl"
@@ -36,19 +37,10 @@ TARGET_KEPT = 0.5
 
 
 @dataclass
-class Tally:
+class Tally(Counts):
+    """Counts of one transformation: a copy_of naming the gold original is a true positive."""
+
     records: int = 0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     def add(self, gold: str | None, got: str | None) -> None:
         self.records += 1
