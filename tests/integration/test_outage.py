@@ -179,3 +179,22 @@ def test_slow_clients_get_408_and_lose_their_connection(stack_factory, ingest_fa
         timeout=30,
     )
     assert response.status_code == 202, response.text
+
+
+def test_oversized_headers_get_431_and_lose_their_connection(stack_factory, ingest_factory):
+    stack = stack_factory()
+    ingest_factory(stack)
+    port = stack.settings.ingest_port
+    start = b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+    filler = b"X-Filler: " + b"a" * 8000 + b"\r\n"
+
+    # Sent in pieces, as a client trickling a header flood would; no end of headers ever comes.
+    answer = raw_request(port, [(start, 0)] + [(filler, 0.01)] * 12)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"request headers over 65536 bytes" in answer
+
+    # Large but within the limit, with a body in the same write as the headers: accepted.
+    body = b"Harbour cranes idle in Gdansk. " * 2000
+    head = start + filler * 4 + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+    answer = raw_request(port, [(head + body, 0)])
+    assert answer.startswith(b"HTTP/1.1 202"), answer[:200]
