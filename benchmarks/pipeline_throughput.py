@@ -155,7 +155,6 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
         stack = Stack(exits, broker, args.partitions)
         stack.start_ingest()
         stack.start_workers(workers)
-        raw = Reader(stack.settings, stack.settings.topic_raw, args.articles)
         enriched = Reader(stack.settings, stack.settings.topic_enriched, args.articles)
         posted: dict[str, tuple[float, float]] = {}
         local = threading.local()
@@ -173,8 +172,11 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
 
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(post, range(args.articles)))
-        raw.wait()
         enriched.wait()
+        # Only the raw records' Kafka timestamps are needed, so they are read once the run is over: a
+        # reader polling alongside took CPU from the services it measures (enrichment ~20% slower).
+        raw = Reader(stack.settings, stack.settings.topic_raw, args.articles)
+        raw.wait()
 
     steps: dict[str, list[float]] = {
         k: []

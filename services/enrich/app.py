@@ -15,7 +15,12 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
-from services.common.kafka import client_options, ensure_topics, kafka_watch, ssl_context
+from services.common.kafka import (
+    client_options,
+    ensure_topics,
+    kafka_watch,
+    ssl_context,
+)
 from services.common.log_limits import RepeatLimiter
 from services.common.logs import configure_logging, get_logger, limit_repeats
 from services.common.metrics import new_registry
@@ -217,9 +222,9 @@ def _replica_reader(settings: Settings, copies: CopyStage, metrics: EnrichMetric
     return ReplicaReader(
         copies,
         settings.topic_copy_index,
-        # kafka-python's fetch returns as soon as data comes, on the embedded broker as on Kafka (a
-        # probe: p50 3.9 ms at 500 ms). NEWSWIRE_FETCH_MAX_WAIT_MS (10 ms, for aiokafka, which does not
-        # come back early there) made this reader fetch ~100 times a second while idle.
+        # NEWSWIRE_FETCH_MAX_WAIT_MS (10 ms) made this reader fetch ~100 times a second while idle,
+        # a sixth of an idle worker's GIL time. Entries from other workers may come a few hundred ms
+        # later; republished copy comes minutes or days after its original.
         client_options(settings) | {"fetch_max_wait_ms": REPLICA_FETCH_WAIT_MS},
         on_size=metrics.copy_index_entries.set,
         on_start=ensure_topic,
