@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
+import mode.loop
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
@@ -313,6 +314,9 @@ class LanguageCounting:
 
 
 def run(service: EnrichService, limiter: RepeatLimiter | None = None) -> None:
+    # uvloop for the worker's loops (Faust's and its consumer thread's): at 10/s the NER took 25-27 ms
+    # against 30-34 ms with asyncio's loop, alternating runs in one session (issue 11).
+    mode.loop.use("uvloop")
     service.processor.last_progress_at = time.time()
     worker = _Worker(service.app, loglevel="WARNING", quiet=True, redirect_stdouts=False)
     worker.limiter = limiter
