@@ -16,12 +16,7 @@ import mode.loop
 from faust.sensors.prometheus import setup_prometheus_sensors
 from prometheus_client import CollectorRegistry
 
-from services.common.kafka import (
-    client_options,
-    ensure_topics,
-    kafka_watch,
-    ssl_context,
-)
+from services.common.kafka import client_options, ensure_topics, kafka_watch, ssl_context
 from services.common.log_limits import RepeatLimiter
 from services.common.logs import configure_logging, get_logger, limit_repeats
 from services.common.metrics import new_registry

@@ -54,17 +54,17 @@ async def ready_batches(stream: faust.StreamT, max_size: int) -> AsyncIterator[l
                     break
             while len(batch) < max_size and not queue.empty():
                 batch.append(queue.get_nowait())
-            events = [item for item in batch if not isinstance(item, _PumpStopped)]
-            stopped = [item for item in batch if isinstance(item, _PumpStopped)]
+            # The pump's last word, if it came, is the last item: nothing is queued after it.
+            stopped = batch.pop() if isinstance(batch[-1], _PumpStopped) else None
             try:
-                if events:
-                    yield events
+                if batch:
+                    yield batch
             finally:
-                for event in events:
+                for event in batch:
                     await manual.ack(event)
-            if stopped:
-                if stopped[0].error is not None:
-                    raise stopped[0].error
+            if stopped is not None:
+                if stopped.error is not None:
+                    raise stopped.error
                 return
     finally:
         task.cancel()
