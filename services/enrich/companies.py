@@ -23,6 +23,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from services.enrich.doc_text import text_of, words_of
 from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES, looks_like_person
 from services.enrich.places import gazetteer
 
@@ -94,7 +95,7 @@ def legal_form_names(doc: Doc) -> Doc:
                 end += 1
             if end > ent.end:
                 ents = _claim([e for e in ents if e != ent], Span(doc, ent.start, end, label="ORG"))
-    text = doc.text  # rebuilt from the tokens on every access: read it once
+    text = text_of(doc)
     for span in _named_by_form(doc):
         ents = _claim(ents, span)
         for form in _short_forms(span):
@@ -107,10 +108,11 @@ def legal_form_names(doc: Doc) -> Doc:
 
 
 def _named_by_form(doc: Doc) -> list[Span]:
+    words = words_of(doc)
     spans = []
     i = 1
     while i < len(doc):
-        if doc[i].text not in LEGAL_FORMS or not _name_word(doc[i - 1]):
+        if words[i] not in LEGAL_FORMS or not _name_word(doc[i - 1]):
             i += 1
             continue
         start = i

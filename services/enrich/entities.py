@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from services.enrich.companies import COMPONENT as COMPANIES_COMPONENT
+from services.enrich.doc_text import text_of
 from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
 from services.enrich.outlets import OutletIndex
 from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
@@ -153,13 +154,19 @@ class _Group:
     spans: set = field(default_factory=set)
     canonical: str | None = None  # set by the outlet ruler: wins over surface forms
     listed: bool = False  # a listed organisation: ORG whatever the votes, named by its fullest form here
+    _named: tuple[tuple[int, int], str] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
         if self.canonical:
             return self.canonical
-        # The fullest form ("Vladimir Putin" over "Putin"), then the most used, then the first seen.
-        return max(self.forms, key=lambda f: (len(f.split()), self.forms[f]))
+        # The merges ask for names over and over. Forms and counts only ever grow, so the name can only
+        # change when the number of forms or their total does.
+        state = (len(self.forms), self.forms.total())
+        if self._named is None or self._named[0] != state:
+            # The fullest form ("Vladimir Putin" over "Putin"), then the most used, then the first seen.
+            self._named = (state, max(self.forms, key=lambda f: (len(f.split()), self.forms[f])))
+        return self._named[1]
 
     @property
     def first(self) -> int:
@@ -225,7 +232,7 @@ def entities_from_doc(doc: Doc, *, body_offset: int = 0) -> list[Entity]:
     """One entry per real-world entity, most salient first. `doc` reads `ner_text(headline, story)`;
     mentions before `body_offset` are in the headline. Pure: reads the doc, loads nothing."""
     groups: dict[str, _Group] = {}
-    text = doc.text  # rebuilt from the tokens on every access: read it once
+    text = text_of(doc)
     # In a Title Case headline every word looks like a name ("Novo Nordisk Slides After ..."): take only
     # the names the story itself gives, found there by `_add_untagged_mentions`.
     headline_start = 0 if title_case(text[: max(0, body_offset - 2)]) else body_offset

@@ -26,6 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from services.enrich.doc_text import words_of
 from services.enrich.name_lists import given_names
 from services.enrich.places import SPEECH_VERBS, gazetteer
 
@@ -138,26 +139,27 @@ def given_name_people(doc: Doc) -> Doc:
 def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
     """PERSON spans for the names that follow a title ("Governor Babajide Sanwo-Olu"), each with the
     token where its title starts."""
+    words = words_of(doc)
     spans = []
     i = 0
     while i < len(doc):
-        if doc[i].text not in _TITLE_OPENERS:
-            if _occupied_person(doc, i):
+        if words[i] not in _TITLE_OPENERS:
+            if _occupied_person(doc, words, i):
                 end = _name_end(doc, i + 1)
                 spans.append((i, Span(doc, i + 1, end, label="PERSON")))
                 i = end
             else:
                 i += 1
             continue
-        n = next((len(t) for t in _TITLE_TOKENS if tuple(x.text for x in doc[i : i + len(t)]) == t), 0)
+        n = next((len(t) for t in _TITLE_TOKENS if words[i : i + len(t)] == t), 0)
         if not n:
             i += 1
             continue
         start = i + n
-        while start < len(doc) and doc[start].text in _TITLE_WORDS:  # "Secretary General"
+        while start < len(doc) and words[start] in _TITLE_WORDS:  # "Secretary General"
             start += 1
         end = _name_end(doc, start)
-        if end > start and not NAME_HEADS.intersection(t.text for t in doc[start:end]):
+        if end > start and not NAME_HEADS.intersection(words[start:end]):
             spans.append((i, Span(doc, start, end, label="PERSON")))
         i = max(end, i + 1)
     return spans
@@ -166,19 +168,20 @@ def _titled_people(doc: Doc) -> list[tuple[int, Span]]:
 def _initialled_people(doc: Doc) -> list[Span]:
     """ "R. Kettleborough", "J.R. Smith": initials, then a capitalised surname (not a word that heads an
     organisation's or a place's name: "J. Walter Thompson" stays what the model made of it)."""
+    words = words_of(doc)
     spans = []
     for i in range(len(doc) - 1):
         if (
-            not _INITIALS.match(doc[i].text)
+            not _INITIALS.match(words[i])
             or i > 0
-            and (_INITIALS.match(doc[i - 1].text) or _capitalised(doc[i - 1].text))
+            and (_INITIALS.match(words[i - 1]) or _capitalised(words[i - 1]))
         ):
             continue  # "Norhaya B. Sultan": the initial is inside a name the model has whole
         start = i
-        while i + 1 < len(doc) and _INITIALS.match(doc[i + 1].text):
+        while i + 1 < len(doc) and _INITIALS.match(words[i + 1]):
             i += 1
         end = _name_end(doc, i + 1)
-        if end == i + 1 or end - start > 4 or NAME_HEADS.intersection(t.text for t in doc[start:end]):
+        if end == i + 1 or end - start > 4 or NAME_HEADS.intersection(words[start:end]):
             continue
         spans.append(Span(doc, start, end, label="PERSON"))
     return spans
@@ -191,31 +194,33 @@ def _speakers(doc: Doc, ents: list[Span]) -> list[Span]:
     nor a word such as "Officials"."""
     places, major = gazetteer()
     by_token = {i: e for e in ents for i in range(e.start, e.end)}
+    words = words_of(doc)
     spans = []
-    for i, token in enumerate(doc):
-        if token.lower_ not in SPEECH_VERBS:
+    for i, word in enumerate(words):
+        verb = word.lower()  # what Token.lower_ holds
+        if verb not in SPEECH_VERBS:
             continue
         end = start = i
-        while start > 0 and end - start < 3 and _capitalised(doc[start - 1].text):
+        while start > 0 and end - start < 3 and _capitalised(words[start - 1]):
             start -= 1
-        if end == start and token.lower_ in ("said", "says") and i + 1 < len(doc):
+        if end == start and verb in ("said", "says") and i + 1 < len(doc):
             start = end = i + 1  # '"...," said Hoddle.'
-            while end < len(doc) and end - start < 3 and _capitalised(doc[end].text):
+            while end < len(doc) and end - start < 3 and _capitalised(words[end]):
                 end += 1
         if (
             end == start
-            or doc[start].text in _NOT_SPEAKERS
+            or words[start] in _NOT_SPEAKERS
             or start in by_token
             and by_token[start].start < start
         ):
             continue
-        words = doc[start:end].text
+        name = doc[start:end].text
         tagged = {by_token[k] for k in range(start, end) if k in by_token}
         if any(e.kb_id_ or e.ent_id_ or e.label_ not in ("PERSON", "GPE", "LOC", "NORP") for e in tagged):
             continue
-        if words in major or any(e.end > end for e in tagged) or doc[start].lower_ in _OCCUPATIONS:
+        if name in major or any(e.end > end for e in tagged) or doc[start].lower_ in _OCCUPATIONS:
             continue
-        if NAME_HEADS.intersection(words.split()) or doc[end - 1].text in ORG_HEADS:
+        if NAME_HEADS.intersection(name.split()) or doc[end - 1].text in ORG_HEADS:
             continue  # "The Murray-Darling Basin Authority said"
         if start > 0 and (
             doc[start - 1].text[:1].isupper()
@@ -229,11 +234,11 @@ def _speakers(doc: Doc, ents: list[Span]) -> list[Span]:
     return spans
 
 
-def _occupied_person(doc: Doc, i: int) -> bool:
+def _occupied_person(doc: Doc, words: tuple[str, ...], i: int) -> bool:
     """doc[i] is a capitalised occupation ("Historian", "Hydrogeologist") before a person's name of two or
     three words: one opening with a given name, or one the model tagged as a person with the occupation
     ("Lawyer Kwame Mensah"), but not an organisation named so ("Economist Intelligence Unit")."""
-    word = doc[i].text
+    word = words[i]
     if not (word[:1].isupper() and (word.lower() in _OCCUPATIONS or _OLOGIST.match(word))):
         return False
     end = _name_end(doc, i + 1)

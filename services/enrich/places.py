@@ -26,6 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from services.enrich.doc_text import text_of, words_of
 from services.enrich.name_lists import given_names
 
 COMPONENT = "place_types"
@@ -147,7 +148,7 @@ def _untagged_places(doc: Doc, ents: list) -> list:
     """GPE spans for major places the model left untagged ("Neighbouring Angola said"): one to three
     capitalised words, standing alone (no capitalised word either side), not opening a sentence."""
     names, countries = _untagged_candidates()
-    words = [t.text for t in doc]
+    words = words_of(doc)
     tagged = {i for ent in ents for i in range(ent.start, ent.end)}
     spans, i = [], 1
     while i < len(words):
@@ -300,7 +301,7 @@ def _cued_places(doc: Doc, places: frozenset[str]) -> list:
     """GPE spans for names the phrase around them calls places ("the town of Finnsnes"), but not
     nationalities ("the Indian state of ...") or listed organisations."""
     spans = []
-    text = doc.text
+    text = text_of(doc)
     for pattern in (_KIND_OF_NAME, _NAME_THEN_KIND):
         for match in pattern.finditer(text):
             for group in (1, 2):

@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from services.enrich.doc_text import text_of, words_of
 from services.enrich.people import looks_like_person
 from services.enrich.places import COUNTRY_FORMS, countries, gazetteer
 
@@ -39,8 +40,7 @@ _SPORTS_WORDS = re.compile(
     r"goalkeeper|league|championship|cup|match|matches|season|tournament|seeded|seed|pitcher|inning|homered|"
     r"touchdowns?|quarterback|semifinal|quarter-final|semi-final|final|playoffs?|coach|unbeaten|"
     r"standings|fixtures|points|race|lap|stage|sets?)\b",
-    re.IGNORECASE,
-)
+)  # matched on the lower-cased text: re.IGNORECASE made the scan of a long story five times slower
 SPORTS_WORDS_NEEDED = 6
 # A score, a table figure, a time or a bowling analysis: "4", "100-5", ".556", "6-3", "20-4-65-1".
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:[-/:]\d+)*$")
@@ -79,23 +79,25 @@ def _countries() -> frozenset[str]:
 def is_sports(text: str) -> bool:
     """Sports copy: a headline that names the sport ("CRICKET - ...", "Soccer: ..."), or sports words."""
     first = text.lstrip().split("\n", 1)[0]
-    return bool(_SPORTS_HEADLINE.match(first)) or len(_SPORTS_WORDS.findall(text)) >= SPORTS_WORDS_NEEDED
+    return (
+        bool(_SPORTS_HEADLINE.match(first)) or len(_SPORTS_WORDS.findall(text.lower())) >= SPORTS_WORDS_NEEDED
+    )
 
 
 def caps_line(text: str) -> bool:
     """A line written in capitals: most of its letters upper-case, more than a word of them."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 3 and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters)
+    letters = sum(map(str.isalpha, text))
+    return letters > 3 and sum(map(str.isupper, filter(str.isalpha, text))) >= CAPS_SHARE * letters
 
 
 def lines(doc: Doc) -> list[tuple[int, int]]:
     """Token ranges of the doc's lines (the tokenizer keeps newlines as whitespace tokens)."""
     out, start = [], 0
-    for token in doc:
-        if "\n" in token.text:
-            if token.i > start:
-                out.append((start, token.i))
-            start = token.i + 1
+    for i, word in enumerate(words_of(doc)):
+        if "\n" in word:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
     if start < len(doc):
         out.append((start, len(doc)))
     return out
@@ -103,7 +105,7 @@ def lines(doc: Doc) -> list[tuple[int, int]]:
 
 @Language.component(COMPONENT)
 def wire_lines(doc: Doc) -> Doc:
-    text = doc.text  # rebuilt from the tokens on every access: read it once
+    text = text_of(doc)
     ranges = lines(doc)
     caps = [(s, e) for s, e in ranges if caps_line(text[doc[s].idx : doc[e - 1].idx + len(doc[e - 1])])]
     ents = list(doc.ents)

@@ -1,0 +1,53 @@
+"""What makes the rules cheap must not change what they find: the shared reads of a doc (doc_text.py),
+the outlet trie, and the entity names the merges ask for again and again."""
+
+import re
+from collections import Counter
+
+import spacy
+
+from services.enrich.doc_text import text_of, words_of
+from services.enrich.entities import _Group
+from services.enrich.outlets import load_outlets
+from tests.conftest import SEED_STORY
+
+
+def test_text_and_words_are_the_docs_own_and_kept_per_doc():
+    nlp = spacy.blank("en")
+    first, second = nlp("Reuters said on Monday.\nMore."), nlp("Another story, entirely.")
+    assert text_of(first) == first.text and words_of(first) == tuple(t.text for t in first)
+    assert words_of(second) == tuple(t.text for t in second)
+    assert words_of(first) is words_of(first)  # read once
+    assert text_of(second) == second.text
+
+
+def test_outlet_pattern_matches_as_the_longest_first_alternation_would():
+    outlets = load_outlets()
+    forms = sorted({f for o in outlets.entries for f in o.surface_forms}, key=len, reverse=True)
+    plain = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])")
+    # Every form alone, in a possessive, run into a longer word, and inside the real story.
+    texts = [SEED_STORY.read_text(), " ".join(forms), ", ".join(f + "'s" for f in forms)]
+    texts.append(" ".join(f + "x " + f + "-based" for f in forms))
+    for text in texts:
+        expected = [(m.span(), m.group()) for m in plain.finditer(text)]
+        assert [(m.span(), m.group()) for m in outlets.pattern.finditer(text)] == expected
+    # Forms that open longer forms ("AP" and "AP News"): the longer one is matched whole.
+    nested = [long for short in forms for long in forms if long.startswith(short + " ")]
+    assert nested
+    for long in nested:
+        assert outlets.pattern.search(f"told {long} on Monday").group() == long
+
+
+def test_an_entity_is_renamed_when_a_merge_brings_a_fuller_or_more_used_form():
+    group = _Group(forms=Counter({"Putin": 2}))
+    assert group.name == "Putin"
+    group.forms["Vladimir Putin"] += 1
+    assert group.name == "Vladimir Putin"
+    group.forms.update({"Vladimir V. Putin": 0})
+    assert group.name == "Vladimir V. Putin"
+    group.forms["Vladimir Putin"] += 5
+    assert group.name == "Vladimir V. Putin"  # more words first, then the count
+    other = _Group(forms=Counter({"Ms Smith": 1, "Jane Smith": 1}))
+    assert other.name == "Ms Smith"
+    other.forms["Jane Smith"] += 1
+    assert other.name == "Jane Smith"
