@@ -60,6 +60,9 @@ def create_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
         # Connecting to an unreachable cluster must fail within the publish timeout (default 30 s): the
         # HTTP client is waiting, and the answer it needs is a prompt 503.
         "bootstrap_timeout_ms": int(settings.publish_timeout_s * 1000),
+        # kafka-python's own sensors (read by nothing here: the services export Prometheus metrics)
+        # cost its network thread ~15% of its CPU per produce request.
+        "metrics_enabled": False,
     }
     return KafkaProducer(**(options | overrides))
 
