@@ -5,15 +5,19 @@
     .venv/bin/python benchmarks/pipeline_throughput.py --part scale --workers 1,2
     .venv/bin/python benchmarks/pipeline_throughput.py --part ingest
 
-Each part starts its own broker and real service processes (as `newswire up` runs them):
+Each part starts real service processes (as `newswire up` runs them) on fresh topics of one embedded broker:
   latency   articles posted one per request at --rate/s; per article POST sent -> enriched record read
             (p50 / p99) and where the time goes, from the timestamps the records carry: the raw and
             enriched Kafka message timestamps (set when each producer queued the record), the 202's
             arrival, `enrichment.enriched_at` (taken as NER starts) and the moment the reader got it;
-  scale     flat out: N raw records produced at once, then enriched by 1 and by 2 workers in turn (fresh
-            topics, same run); enriched articles/s for each and the ratio;
-  ingest    one article per request from --clients threads, and NDJSON batches, against a bare
-            kafka-python producer sending the same records to the same broker in the same run (ratio).
+  scale     flat out: N raw records (dealt evenly over the partitions) produced at once, then enriched
+            by 1 and by 2 workers, fresh topics each time, in 3 alternating rounds; enriched articles/s
+            for each and the median of the rounds' ratios;
+  ingest    one article per request from --clients threads, beside a bare kafka-python producer
+            sending one acknowledged record per thread at a time, and NDJSON batches beside the same
+            producer sending the same records; 3 alternating rounds each, ratios of the same run.
+Each part ends with the machine's load and CPU steal over it (Linux): on a shared VM, a minute of high
+steal slows whatever ran in it.
 Absolute figures depend on the machine and what else runs on it; compare the ratios of one run.
 """
 
