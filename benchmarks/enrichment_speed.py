@@ -8,6 +8,9 @@ the end of each piece). Both sides process the same texts through `nlp.pipe` wit
 rounds alternate raw / full so a noisy neighbour slows both. The figure to watch is the ratio (issue 3: full
 enrichment >= 0.8x raw NER), taken in each round from the two runs next to each other and reported as the
 median over rounds, not the absolute rates, which depend on the machine.
+
+Each round also runs the full enrichment with the other BLAS for the NER's dense layers
+(`NEWSWIRE_NER_MATMUL`, services/enrich/matmul.py), so the choice is measured on the machine at hand.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.enrich.entities import UNUSED_COMPONENTS  # noqa: E402
 from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
+from services.enrich.matmul import MATMULS, use_matmul  # noqa: E402
 from services.enrich.pipeline import build_enricher  # noqa: E402
 
 TARGET_WORDS = 750
@@ -71,41 +75,73 @@ def main() -> int:
     records = [build_raw_article({"body_text": t}, received_at=utc_now()) for t in texts]
     mean_words = statistics.mean(len(t.split()) for t in texts)
 
-    raw_nlp = spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS))
-    enricher = build_enricher(
-        settings.ner_model,
-        settings.outlets_path,
-        batch_size=args.batch_size,
-        organisations_file=settings.organisations_path,
+    raw_nlp = use_matmul(spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS)), settings.ner_matmul)
+    other_matmul = next(m for m in MATMULS if m != settings.ner_matmul)
+    enricher, other = (
+        build_enricher(
+            settings.ner_model,
+            settings.outlets_path,
+            batch_size=args.batch_size,
+            organisations_file=settings.organisations_path,
+            matmul=matmul,
+        )
+        for matmul in (settings.ner_matmul, other_matmul)
     )
 
     def raw(items: list[str]) -> None:
         for doc in raw_nlp.pipe(items, batch_size=args.batch_size):
             _ = doc.ents
 
-    def full(items: list[dict]) -> None:
+    def full(items: list[dict], enricher=enricher) -> None:
         for start in range(0, len(items), args.batch_size):
             enricher.enrich(items[start : start + args.batch_size])
 
+    def full_other(items: list[dict]) -> None:
+        full(items, other)
+
     raw(texts[:8])  # warm-up: first calls allocate
     full(records[:8])
-    raw_rates, full_rates = [], []
+    full_other(records[:8])
+    raw_rates, full_rates, other_rates = [], [], []
     for _ in range(args.rounds):
         raw_rates.append(rate(raw, texts))
         full_rates.append(rate(full, records))
+        other_rates.append(rate(full_other, records))
 
     raw_median, full_median = statistics.median(raw_rates), statistics.median(full_rates)
     ratios = [f / r for f, r in zip(full_rates, raw_rates, strict=True)]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    matmul_ratios = [f / o for f, o in zip(full_rates, other_rates, strict=True)]
     print(f"enrichment speed: {len(texts)} articles of ~{mean_words:.0f} words, model {settings.ner_model},")
-    print(f"  one core, batch size {args.batch_size}, {args.rounds} alternating rounds (median)")
+    print(
+        f"  one core, batch size {args.batch_size}, {args.rounds} alternating rounds (median), {cpu_name()}"
+    )
+    print(f"  dense layers on {settings.ner_matmul} (NEWSWIRE_NER_MATMUL)")
     print(f"  raw spaCy NER      {raw_median:8.1f} articles/s   rounds: {_fmt(raw_rates)}")
     print(f"  full enrichment    {full_median:8.1f} articles/s   rounds: {_fmt(full_rates)}")
     print(
         f"  ratio full / raw   {statistics.median(ratios):8.2f}x   rounds: {_fmt(ratios, 2)} (target >= 0.80x)"
     )
-    print(f"  peak RSS           {peak_mib:8.0f} MiB")
+    print(
+        f"  full enrichment, {other_matmul} matmul {statistics.median(other_rates):8.1f} articles/s   rounds: "
+        f"{_fmt(other_rates)}; {settings.ner_matmul} / {other_matmul} {statistics.median(matmul_ratios):.2f}x "
+        f"(rounds: {_fmt(matmul_ratios, 2)})"
+    )
+    print(f"  peak RSS           {peak_mib:8.0f} MiB (both enrichers loaded)")
     return 0
+
+
+def cpu_name() -> str:
+    """The CPU, as BLIS sees it (it picks kernels by family and model); "" where /proc/cpuinfo is missing."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            first = info.read().split("\n\n")[0]
+    except OSError:
+        return ""
+    fields = {
+        key.strip(): value.strip() for key, _, value in (line.partition(":") for line in first.splitlines())
+    }
+    return f"{fields.get('model name', '?')} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
 
 
 def _fmt(values: list[float], places: int = 1) -> str:

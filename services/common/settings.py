@@ -74,6 +74,9 @@ class Settings:
     # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
     # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
     ner_models: str = "fr:fr_core_news_sm"
+    # The BLAS of the NER's dense layers: numpy's OpenBLAS, or thinc's BLIS, which runs generic kernels
+    # on CPUs it does not know (services/enrich/matmul.py).
+    ner_matmul: str = "numpy"
     # Copy that declares no language and is too short or too full of names to tell is taken to be in this
     # language (the desk's usual one); empty: such copy gets no entities.
     default_language: str = "en"
@@ -192,6 +195,7 @@ class Settings:
         for name in ("ingest_desk_rate", "ingest_desk_burst"):
             _check(getattr(self, name) >= 0, name.upper(), "must not be negative")
         parse_ner_models(self.ner_models, self.ner_model)
+        _check(self.ner_matmul in ("numpy", "blis"), "NER_MATMUL", "must be numpy or blis")
         _check(
             not self.default_language or bool(_LANGUAGE_CODE.match(self.default_language)),
             "DEFAULT_LANGUAGE",

@@ -73,6 +73,7 @@ def build(
         ner_models=settings.ner_models,
         default_language=settings.default_language,
         fingerprints=settings.copy_detection,
+        matmul=settings.ner_matmul,
     )
     validators = compile_validators(("raw-article", "enriched-article"))
     metrics = EnrichMetrics.create(registry)

@@ -33,6 +33,7 @@ import spacy
 from services.common.serialization import dumps_pretty
 from services.common.settings import Settings
 from services.enrich.entities import UNUSED_COMPONENTS, ner_text
+from services.enrich.matmul import use_matmul
 from services.enrich.pipeline import build_enricher
 from services.enrich.scores import Counts
 
@@ -315,13 +316,16 @@ def newswire_mentions(record: dict[str, Any], body_offset: int) -> list[Mention]
 def evaluate_conll(stories: list[Story], settings: Settings, source: str = "") -> ConllReport:
     texts = [s.text for s in stories]
     started = time.perf_counter()
-    raw_nlp = spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS))
+    raw_nlp = use_matmul(spacy.load(settings.ner_model, exclude=list(UNUSED_COMPONENTS)), settings.ner_matmul)
     raw_docs = list(raw_nlp.pipe(texts, batch_size=8))
     raw_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
     enricher = build_enricher(
-        settings.ner_model, settings.outlets_path, organisations_file=settings.organisations_path
+        settings.ner_model,
+        settings.outlets_path,
+        organisations_file=settings.organisations_path,
+        matmul=settings.ner_matmul,
     )
     records = [
         {"id": str(i), "headline": s.headline, "body_text": s.body, "provider": "", "guid": None}

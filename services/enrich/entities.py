@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 
 from services.enrich.companies import COMPONENT as COMPANIES_COMPONENT
 from services.enrich.doc_text import text_of
+from services.enrich.matmul import use_matmul
 from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
 from services.enrich.outlets import OutletIndex
 from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
@@ -179,9 +180,9 @@ class _Group:
         self.forms.update({f: 0 for f in other.forms})
 
 
-def load_model_with_outlets(model_name: str, outlets: OutletIndex) -> Language:
+def load_model_with_outlets(model_name: str, outlets: OutletIndex, matmul: str = "numpy") -> Language:
     """The model's NER only, with the outlet ruler before it: the part every language shares."""
-    nlp = spacy.load(model_name, exclude=list(UNUSED_COMPONENTS))
+    nlp = use_matmul(spacy.load(model_name, exclude=list(UNUSED_COMPONENTS)), matmul)
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="outlet_ruler",
@@ -198,10 +199,12 @@ def load_model_with_outlets(model_name: str, outlets: OutletIndex) -> Language:
     return nlp
 
 
-def load_pipeline(model_name: str, outlets: OutletIndex, organisations_file: Path | None = None) -> Language:
+def load_pipeline(
+    model_name: str, outlets: OutletIndex, organisations_file: Path | None = None, matmul: str = "numpy"
+) -> Language:
     """Load once per worker: the NER, the outlet ruler before it, the organisation, company, place and
     people components after it."""
-    nlp = load_model_with_outlets(model_name, outlets)
+    nlp = load_model_with_outlets(model_name, outlets, matmul)
     nlp.add_pipe(ORGANISATIONS_COMPONENT, after="ner", config={"extra_file": str(organisations_file or "")})
     nlp.add_pipe(COMPANIES_COMPONENT, after=ORGANISATIONS_COMPONENT)
     nlp.add_pipe(PLACE_TYPES_COMPONENT, after=COMPANIES_COMPONENT)

@@ -22,6 +22,7 @@ from services.common.records import SUBMISSION_FIELDS, build_raw_article, utc_no
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
 from services.enrich.entities import UNUSED_COMPONENTS, ner_text
+from services.enrich.matmul import use_matmul
 from services.enrich.outlets import OutletIndex
 from services.enrich.pipeline import build_enricher
 from services.enrich.scores import Counts, Miss, micro, same_outlets, score_entities, score_outlets
@@ -123,6 +124,7 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
         organisations_file=settings.organisations_path,
         ner_models=settings.ner_models,
         default_language=settings.default_language,
+        matmul=settings.ner_matmul,
     )
     records = [
         build_raw_article({k: a[k] for k in SUBMISSION_FIELDS if k in a}, received_at=utc_now())
@@ -137,7 +139,9 @@ def evaluate(articles: list[dict[str, Any]], settings: Settings, corpus_name: st
     names = settings.ner_model_names
     raw_docs: list[Any] = [None] * len(articles)
     for language in {r["language"] for r in enriched} & set(names):
-        raw_nlp = spacy.load(names[language], exclude=list(UNUSED_COMPONENTS))
+        raw_nlp = use_matmul(
+            spacy.load(names[language], exclude=list(UNUSED_COMPONENTS)), settings.ner_matmul
+        )
         indexes = [i for i, r in enumerate(enriched) if r["language"] == language]
         texts = (ner_text(articles[i].get("headline"), articles[i]["body_text"])[0] for i in indexes)
         for i, doc in zip(indexes, raw_nlp.pipe(texts), strict=True):

@@ -165,9 +165,9 @@ def wikiner_labels(doc: Doc) -> Doc:
     return doc
 
 
-def load_language_pipeline(model_name: str, outlets: OutletIndex) -> Language:
+def load_language_pipeline(model_name: str, outlets: OutletIndex, matmul: str = "numpy") -> Language:
     """Load once per worker: the model's NER, the outlet ruler before it, the label mapping after it."""
-    nlp = load_model_with_outlets(model_name, outlets)
+    nlp = load_model_with_outlets(model_name, outlets, matmul)
     if set(nlp.get_pipe("ner").labels) & {"PER", "MISC"}:
         nlp.add_pipe(COMPONENT, after="ner")
     places_in_other_languages()

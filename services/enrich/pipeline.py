@@ -173,15 +173,16 @@ def build_enricher(
     ner_models: str = "",
     default_language: str = "en",
     fingerprints: bool = False,
+    matmul: str = "numpy",
 ) -> Enricher:
     """Loads the outlet and organisation lists, the language detector and one spaCy model per configured
-    language (`ner_models`, e.g. "fr:fr_core_news_sm"; English is `model_name` unless it names "en"):
-    call once per worker process."""
+    language (`ner_models`, e.g. "fr:fr_core_news_sm"; English is `model_name` unless it names "en"),
+    their dense layers on `matmul`'s BLAS (matmul.py): call once per worker process."""
     outlets = load_outlets(outlets_file)
     names = parse_ner_models(ner_models, model_name)
-    nlp = load_pipeline(names["en"], outlets, organisations_file)
+    nlp = load_pipeline(names["en"], outlets, organisations_file, matmul)
     others = {
-        language: NerModel(name, load_language_pipeline(name, outlets))
+        language: NerModel(name, load_language_pipeline(name, outlets, matmul))
         for language, name in names.items()
         if language != "en"
     }
