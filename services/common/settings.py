@@ -43,7 +43,9 @@ class Settings:
     # Group membership: a join waits ~session/2 on the embedded broker (DESIGN.md), so keep it short.
     session_timeout_s: float = 6.0
     heartbeat_interval_s: float = 1.0
-    # The broker holds a fetch for ~fetch_max_wait/2 even with data waiting: this is per-hop latency.
+    # A fetch that finds nothing is held up to this long; the embedded broker looks again at 1/2, 3/4,
+    # 7/8 ... of it, and a record that comes meanwhile waits for the next look: per-hop latency, and
+    # (at 1,000 / this) the fetches a second of every idle consumer (transport.py).
     fetch_max_wait_ms: int = 10
     # Ingest service
     ingest_host: str = "127.0.0.1"
