@@ -36,7 +36,7 @@ from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.enrich.entities import UNUSED_COMPONENTS  # noqa: E402
 from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
-from services.enrich.matmul import MATMULS, use_matmul  # noqa: E402
+from services.enrich.matmul import MATMULS, blis_kernels, use_matmul  # noqa: E402
 from services.enrich.pipeline import build_enricher  # noqa: E402
 
 TARGET_WORDS = 750
@@ -116,7 +116,9 @@ def main() -> int:
     print(
         f"  one core, batch size {args.batch_size}, {args.rounds} alternating rounds (median), {cpu_name()}"
     )
-    print(f"  dense layers on {settings.ner_matmul} (NEWSWIRE_NER_MATMUL)")
+    print(
+        f"  dense layers on {settings.ner_matmul} (NEWSWIRE_NER_MATMUL); BLIS's kernels here: {blis_kernels()}"
+    )
     print(f"  raw spaCy NER      {raw_median:8.1f} articles/s   rounds: {_fmt(raw_rates)}")
     print(f"  full enrichment    {full_median:8.1f} articles/s   rounds: {_fmt(full_rates)}")
     print(

@@ -28,6 +28,7 @@ from services.enrich.copies import CopyIndex
 from services.enrich.copy_replica import CopyStage, ReplicaReader
 from services.enrich.dead_letters import Source
 from services.enrich.exceptions import DeliveryFailed
+from services.enrich.matmul import blis_kernels
 from services.enrich.metrics import EnrichMetrics
 from services.enrich.pipeline import Enricher, build_enricher
 from services.enrich.ready_batches import ready_batches
@@ -323,6 +324,9 @@ def run(service: EnrichService, limiter: RepeatLimiter | None = None) -> None:
         topic=service.settings.topic_raw,
         metrics=f"http://{service.settings.enrich_host}:{service.settings.enrich_port}/metrics",
         models=service.settings.ner_model_names,
+        # Why enrichment runs slower on one machine than another: BLIS's "generic" is its slow C fallback.
+        ner_matmul=service.settings.ner_matmul,
+        blis_kernels=blis_kernels(),
     )
     worker.execute_from_commandline()  # handles SIGINT/SIGTERM: stops agents, commits, closes the producer
 

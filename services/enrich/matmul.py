@@ -41,3 +41,17 @@ def matmul_of(nlp: Language) -> set[str]:
         for node in model.walk() if hasattr(model, "walk") else ():
             found.add("blis" if getattr(node.ops, "use_blis", False) else "numpy")
     return found
+
+
+def blis_kernels() -> str:
+    """The kernels BLIS chose for this CPU ("generic" where it does not know it), or "unknown"."""
+    try:
+        import ctypes
+
+        import blis.py
+
+        lib = ctypes.CDLL(blis.py.__file__)
+        lib.bli_arch_string.restype = ctypes.c_char_p
+        return lib.bli_arch_string(lib.bli_arch_query_id()).decode()
+    except (ImportError, OSError, AttributeError):
+        return "unknown"
