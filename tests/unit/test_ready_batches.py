@@ -86,3 +86,22 @@ async def test_closing_stops_the_pump():
     await asyncio.wait_for(batches.aclose(), 5)
     pumps = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "ready_batches.<locals>.pump"]
     assert pumps == []
+
+
+def test_the_fetch_wait_is_long_only_while_batches_come_full():
+    from services.enrich.transport import fetch_wait_ms
+
+    assert fetch_wait_ms(8, 8, idle_ms=10, backlog_ms=100) == 100
+    assert [fetch_wait_ms(n, 8, idle_ms=10, backlog_ms=100) for n in (1, 7)] == [10, 10]
+
+
+def test_the_wait_reaches_the_running_fetcher():
+    from types import SimpleNamespace
+
+    from services.enrich.transport import set_fetch_wait
+
+    fetcher = SimpleNamespace(_fetch_max_wait_ms=10)
+    consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher)))
+    set_fetch_wait(consumer, 100)
+    assert fetcher._fetch_max_wait_ms == 100
+    set_fetch_wait(SimpleNamespace(_thread=SimpleNamespace(_consumer=None)), 10)  # not started: a no-op
