@@ -5,13 +5,15 @@ BLIS picks its kernels from the CPU's family and model, and on CPUs newer than i
 the EPYC Genoa and Turin of many clouds) it falls back to its generic C kernels: `BLIS_ARCH_DEBUG=1` prints
 "selecting sub-configuration 'generic'" (flame/blis#770, #912; cython-blis#54 was the same for Zen 3).
 On such a machine (a 2-core EPYC, Zen 4) those kernels took 38% of an article's enrichment, numpy did the
-model's products 3.5-5x faster, and enrichment of ~165-word articles took 0.75x the CPU, with the same
-entities (README, Benchmarks). Where BLIS knows the CPU the two are close; `NEWSWIRE_NER_MATMUL=blis` is
-there to compare. The parser's step-by-step products stay on BLIS: thinc lets only Cython code swap those.
+model's products 3.5-5x faster, and enrichment took 0.75-0.9x the CPU, with the same entities (README,
+Benchmarks). On a CPU BLIS knows it may do as well: `NEWSWIRE_NER_MATMUL=blis` is there to compare, and
+benchmarks/enrichment_speed.py measures both. The parser's step-by-step products stay on BLIS: thinc
+lets only Cython code swap those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from spacy.language import Language
@@ -25,22 +27,22 @@ def use_matmul(nlp: Language, matmul: str = "numpy") -> Language:
     if matmul not in MATMULS:
         raise ValueError(f"matmul must be one of {', '.join(MATMULS)}, not {matmul!r}")
     ops = NumpyOps(use_blis=matmul == "blis")
-    for _, component in nlp.pipeline:
-        model: Any = getattr(component, "model", None)
-        # Layers keep the ops they were built with; one of the parser's was built outside spacy.load's.
-        for node in model.walk() if hasattr(model, "walk") else ():
-            node.ops = ops
+    # Layers keep the ops they were built with, so each is set; one of the parser's is built apart.
+    for node in _layers(nlp):
+        node.ops = ops
     return nlp
 
 
 def matmul_of(nlp: Language) -> set[str]:
     """The BLAS each thinc layer of the pipeline uses (one name when use_matmul ran)."""
-    found = set()
+    return {"blis" if getattr(node.ops, "use_blis", False) else "numpy" for node in _layers(nlp)}
+
+
+def _layers(nlp: Language) -> Iterator[Any]:
     for _, component in nlp.pipeline:
         model: Any = getattr(component, "model", None)
-        for node in model.walk() if hasattr(model, "walk") else ():
-            found.add("blis" if getattr(node.ops, "use_blis", False) else "numpy")
-    return found
+        if hasattr(model, "walk"):
+            yield from model.walk()
 
 
 def blis_kernels() -> str:
