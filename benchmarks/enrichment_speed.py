@@ -92,12 +92,14 @@ def main() -> int:
         for doc in raw_nlp.pipe(items, batch_size=args.batch_size):
             _ = doc.ents
 
-    def full(items: list[dict], enricher=enricher) -> None:
-        for start in range(0, len(items), args.batch_size):
-            enricher.enrich(items[start : start + args.batch_size])
+    def enriching(using):
+        def run(items: list[dict]) -> None:
+            for start in range(0, len(items), args.batch_size):
+                using.enrich(items[start : start + args.batch_size])
 
-    def full_other(items: list[dict]) -> None:
-        full(items, other)
+        return run
+
+    full, full_other = enriching(enricher), enriching(other)
 
     raw(texts[:8])  # warm-up: first calls allocate
     full(records[:8])

@@ -1,7 +1,7 @@
 """Faust's aiokafka transport with a configurable fetch wait and retry backoff.
 
 Faust hard-codes fetch_max_wait_ms=1500, which made one hop ~400 ms p50 on the embedded broker; 10 ms
-gives ~5 ms. The broker (Tansu, storage/src/service/fetch.rs) answers at once a fetch that finds records;
+gives ~5 ms. The broker (Tansu, tansu-storage/src/service/fetch.rs) answers at once a fetch that finds records;
 one that finds none it sleeps on, reading the log again after half the wait, then half of what is left,
 until the wait is over, and a record produced meanwhile waits for the next read. So the wait trades
 latency against idle load: at 10 ms an idle consumer fetches ~100 times a second (an idle kafka-python
