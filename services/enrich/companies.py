@@ -103,7 +103,7 @@ def legal_form_names(doc: Doc) -> Doc:
                 ents = _claim(ents, mention)
     for span in _named_by_apposition(doc, text) + _named_after_noun(doc, text):
         ents = _claim(ents, span)
-    doc.ents = ents
+    doc.set_ents(ents)
     return doc
 
 

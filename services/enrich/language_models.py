@@ -161,7 +161,7 @@ def wikiner_labels(doc: Doc) -> Doc:
         label = ent.label_ if ent.label_ not in ("PER", "LOC", "MISC") else contract_type(ent.label_, text)
         if label:
             ents.append(Span(doc, start, ent.end, label=label, kb_id=ent.kb_id, span_id=ent.id))
-    doc.ents = ents
+    doc.set_ents(ents)
     return doc
 
 

@@ -188,7 +188,7 @@ class OrganisationNames:
             if any(e.ent_id_ for e in overlapping) or any(_longer_name(e, span) for e in overlapping):
                 continue
             ents = [e for e in ents if e not in overlapping] + [span]
-        doc.ents = [self._identified(e) for e in ents]
+        doc.set_ents([self._identified(e) for e in ents])
         return doc
 
     def _identified(self, ent: Span) -> Span:

@@ -132,7 +132,7 @@ def given_name_people(doc: Doc) -> Doc:
     for span in _initialled_people(doc) + _speakers(doc, ents):
         ents = _claim(ents, span, span.start)
     ents = [_completed(doc, e, ents) if e.label_ == "PERSON" and not e.kb_id_ else e for e in ents]
-    doc.ents = filter_spans(_relabelled(doc, _joined(ents)))
+    doc.set_ents(filter_spans(_relabelled(doc, _joined(ents))))
     return doc
 
 

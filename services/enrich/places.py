@@ -208,13 +208,12 @@ def _without_marks(name: str) -> str:
 @Language.component(COMPONENT)
 def place_types(doc: Doc) -> Doc:
     places, major = gazetteer()
-    person_words = {
-        w for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1 for w in ent.text.split()
-    }
-    qualified = _compass_qualified(doc)
+    found = doc.ents  # each read builds every Span anew
+    person_words = {w for ent in found if ent.label_ == "PERSON" and len(ent) > 1 for w in ent.text.split()}
+    qualified = _compass_qualified(found)
     ents = []
     cued = _cued_places(doc, places)
-    for ent in doc.ents:
+    for ent in found:
         if not ent.kb_id_ and any(c.start < ent.end and ent.start < c.end for c in cued):
             continue  # the phrase around it says what it is
         ent = _hyphenated_place(doc, ent, places)
@@ -245,7 +244,7 @@ def place_types(doc: Doc) -> Doc:
             ent = doc.char_span(ent.start_char, ent.end_char, label="LOC")
         ents.append(ent)
     # filter_spans: a hyphenated place may have taken in the next entity
-    doc.ents = filter_spans(ents + cued + _untagged_places(doc, ents + cued))
+    doc.set_ents(filter_spans(ents + cued + _untagged_places(doc, ents + cued)))
     return doc
 
 
@@ -279,11 +278,11 @@ def is_demonym(text: str) -> bool:
     return bool(_DEMONYM.match(text)) or text in _OTHER_DEMONYMS
 
 
-def _compass_qualified(doc: Doc) -> set[str]:
+def _compass_qualified(ents) -> set[str]:
     """Names a compass word qualifies in a place this story tags: "Yorkshire" of "West Yorkshire"."""
     return {
         ent.text.split(" ", 1)[1]
-        for ent in doc.ents
+        for ent in ents
         if ent.label_ == "GPE" and ent.text.split(" ", 1)[0] in _COMPASS and " " in ent.text
     }
 

@@ -116,7 +116,7 @@ def wire_lines(doc: Doc) -> Doc:
     ents += _untagged_people(doc, ents, ranges, sports)
     if caps:
         ents = _caps_lines(doc, text, ents, caps, kept)
-    doc.ents = filter_spans([part for ent in ents for part in split_at_breaks(ent)])
+    doc.set_ents(filter_spans([part for ent in ents for part in split_at_breaks(ent)]))
     return doc
 
 
