@@ -8,10 +8,19 @@ entities.
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 _TEXT = "newswire.text"
 _WORDS = "newswire.words"
+
+
+def made_doc(nlp: Language, text: str) -> Doc:
+    """`nlp.make_doc(text)`, keeping `text` as the doc's text: spaCy's tokenizer never alters the text it
+    splits (`doc.text == text`), so the rules need not rebuild it from ~1,000 tokens."""
+    doc = nlp.make_doc(text)
+    doc.user_data[_TEXT] = text
+    return doc
 
 
 def text_of(doc: Doc) -> str:
@@ -27,3 +36,8 @@ def words_of(doc: Doc) -> tuple[str, ...]:
     if words is None:
         words = doc.user_data[_WORDS] = tuple([t.text for t in doc])
     return words
+
+
+def span_text(span: Span) -> str:
+    """`span.text`, sliced from the doc's text rather than joined from its tokens."""
+    return text_of(span.doc)[span.start_char : span.end_char]

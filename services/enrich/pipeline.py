@@ -22,6 +22,7 @@ from spacy.language import Language
 from services.common.records import rfc3339, utc_now
 from services.common.settings import parse_ner_models
 from services.enrich.copies import Fingerprint, fingerprint, story_id
+from services.enrich.doc_text import made_doc
 from services.enrich.entities import entities_from_doc, load_pipeline, ner_text
 from services.enrich.language_models import load_language_pipeline
 from services.enrich.languages import declared_language, detect_language, warm_up
@@ -111,7 +112,8 @@ class Enricher:
         for language, model in models.items():
             indexes = [i for i, (code, _) in enumerate(languages) if code == language]
             if indexes:
-                piped = model.nlp.pipe((texts[i][0] for i in indexes), batch_size=self.batch_size)
+                made = (made_doc(model.nlp, texts[i][0]) for i in indexes)
+                piped = model.nlp.pipe(made, batch_size=self.batch_size)
                 for i, doc in zip(indexes, piped, strict=True):
                     docs[i] = doc
         enriched_at = rfc3339(self.clock())

@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from services.enrich.doc_text import text_of, words_of
+from services.enrich.doc_text import span_text, text_of, words_of
 from services.enrich.name_lists import given_names
 
 COMPONENT = "place_types"
@@ -209,7 +209,9 @@ def _without_marks(name: str) -> str:
 def place_types(doc: Doc) -> Doc:
     places, major = gazetteer()
     found = doc.ents  # each read builds every Span anew
-    person_words = {w for ent in found if ent.label_ == "PERSON" and len(ent) > 1 for w in ent.text.split()}
+    person_words = {
+        w for ent in found if ent.label_ == "PERSON" and len(ent) > 1 for w in span_text(ent).split()
+    }
     qualified = _compass_qualified(found)
     ents = []
     cued = _cued_places(doc, places)
@@ -217,7 +219,7 @@ def place_types(doc: Doc) -> Doc:
         if not ent.kb_id_ and any(c.start < ent.end and ent.start < c.end for c in cued):
             continue  # the phrase around it says what it is
         ent = _hyphenated_place(doc, ent, places)
-        text = ent.text
+        text = span_text(ent)
         parts = _place_list(doc, ent, places) or _place_and_party(doc, ent, major)
         if parts:  # "Mombasa, Kisumu" tagged as one entity: two places
             ents.extend(parts)
@@ -260,7 +262,7 @@ def _place_for_person(doc: Doc, ent, places: frozenset[str], major: frozenset[st
     """A PERSON mention is the place of that name when the words around it say so ("in Clinton"), or when
     it is a country, or another major place and they do not say it is a person ("Clinton said", "said Duran").
     Small places share their names with many people: "Clinton", "Mitchell", "Duran"."""
-    text = ent.text
+    text = span_text(ent)
     if text not in places and text not in qualified:
         return False
     before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
@@ -281,14 +283,14 @@ def is_demonym(text: str) -> bool:
 def _compass_qualified(ents) -> set[str]:
     """Names a compass word qualifies in a place this story tags: "Yorkshire" of "West Yorkshire"."""
     return {
-        ent.text.split(" ", 1)[1]
+        span_text(ent).split(" ", 1)[1]
         for ent in ents
-        if ent.label_ == "GPE" and ent.text.split(" ", 1)[0] in _COMPASS and " " in ent.text
+        if ent.label_ == "GPE" and span_text(ent).split(" ", 1)[0] in _COMPASS and " " in span_text(ent)
     }
 
 
 def _place_and_party(doc: Doc, ent, major: frozenset[str]) -> list:
-    match = _PLACE_PARTY.match(ent.text)
+    match = _PLACE_PARTY.match(span_text(ent))
     if not match or match.group(1) not in major or ent.kb_id_:
         return []
     place = doc.char_span(ent.start_char, ent.start_char + match.end(1), label="GPE")
@@ -313,10 +315,10 @@ def _cued_places(doc: Doc, places: frozenset[str]) -> list:
                 if (
                     span is None
                     or any(t.ent_kb_id_ for t in span)
-                    or set(span.text.split()) <= _GENERIC_DIVISIONS
+                    or set(span_text(span).split()) <= _GENERIC_DIVISIONS
                 ):
                     continue
-                if span.text not in places and any(t.ent_type_ == "NORP" for t in span):
+                if span_text(span) not in places and any(t.ent_type_ == "NORP" for t in span):
                     continue
                 spans.append(span)
     return spans
@@ -328,16 +330,16 @@ def _hyphenated_place(doc: Doc, ent, places: frozenset[str]):
     end = ent.end
     if end + 1 < len(doc) and doc[end].text == "-" and not doc[end].whitespace_ and not ent[-1].whitespace_:
         whole = doc[ent.start : end + 2]
-        if whole.text in places:
+        if span_text(whole) in places:
             return doc.char_span(whole.start_char, whole.end_char, label="GPE") or ent
     return ent
 
 
 def _place_list(doc: Doc, ent, places: frozenset[str]) -> list:
-    if ", " not in ent.text:
+    if ", " not in span_text(ent):
         return []
     spans, offset = [], ent.start_char
-    for part in ent.text.split(", "):
+    for part in span_text(ent).split(", "):
         span = doc.char_span(offset, offset + len(part), label="GPE")
         if part not in places or span is None:
             return []

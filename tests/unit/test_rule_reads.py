@@ -6,8 +6,9 @@ from collections import Counter
 
 import spacy
 
-from services.enrich.doc_text import text_of, words_of
-from services.enrich.entities import _Group
+from services.common.settings import Settings
+from services.enrich.doc_text import made_doc, span_text, text_of, words_of
+from services.enrich.entities import UNUSED_COMPONENTS, _Group
 from services.enrich.outlets import load_outlets
 from tests.conftest import SEED_STORY
 
@@ -19,6 +20,19 @@ def test_text_and_words_are_the_docs_own_and_kept_per_doc():
     assert words_of(second) == tuple(t.text for t in second)
     assert words_of(first) is words_of(first)  # read once
     assert text_of(second) == second.text
+
+
+def test_a_made_doc_keeps_its_text_and_span_texts_are_the_spans_own():
+    nlp = spacy.load(Settings().ner_model, exclude=list(UNUSED_COMPONENTS))
+    # Odd spacing, line breaks, tabs and non-ASCII: what a tokenizer that altered text would show.
+    texts = [SEED_STORY.read_text(), "  Two  spaces,\ttabs\n\nand  Zoë Ó Briain  of  Dún Laoghaire. "]
+    for text in texts:
+        doc = made_doc(nlp, text)
+        assert text_of(doc) is text and doc.text == text
+        doc = nlp(doc)
+        assert doc.ents
+        spans = [*doc.ents, doc[1:4], doc[len(doc) - 3 :], doc[2:2]]
+        assert [span_text(s) for s in spans] == [s.text for s in spans]
 
 
 def test_outlet_pattern_matches_as_the_longest_first_alternation_would():
