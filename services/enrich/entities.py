@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,7 @@ _ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "de", "la", "on"})
 _KIND_AND_NAME = re.compile(r"^(?:Mount|Mt\.|River|Lake)\s\S+$")
 _ORG_KEY = "\x00org"
 _NAME_LIKE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_WORD_START = re.compile(r"(?<![\w-])\w")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]\s+|\n\s*|[“\"]\s*)$")
 
 
@@ -322,19 +324,21 @@ def _merge_short_person_names(groups: dict[str, _Group]) -> set[str]:
     """Fold "Putin" (whatever it was tagged) into "Vladimir Putin" when exactly one full PERSON name in the
     article has it as a word. Returns the names that took in a short form."""
     people = {key: g for key, g in groups.items() if g.votes["PERSON"] and len(g.name.split()) >= 2}
+    words = {key: g.name.casefold().split() for key, g in people.items()}  # read again after a merge only
     took_in = set()
     for key, group in list(groups.items()):
         if key in people or group.canonical or group.listed or len(group.name.split()) != 1:
             continue
         short = group.name.casefold()
         # Any word of the name: "Putin", "Vladimir", or "Lula" of "Luiz Inácio Lula da Silva".
-        owners = [k for k, g in people.items() if short in g.name.casefold().split()]
+        owners = [k for k, name_words in words.items() if short in name_words]
         if len(owners) != 1:
             continue  # two Smiths, or none: leave it alone rather than guess
         owner = groups[owners[0]]
         owner.votes.update(group.votes)
         owner.votes["PERSON"] += sum(group.votes.values())  # a person's surname is that person
         owner.take_in(group)
+        words[owners[0]] = owner.name.casefold().split()
         del groups[key]
         took_in.add(owners[0])
     return took_in
@@ -347,10 +351,12 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
     department words."""
     long_names = {k: g for k, g in groups.items() if len(g.name.split()) >= 2 and not g.votes["PERSON"]}
     orgs = {k: g for k, g in long_names.items() if g.votes["ORG"]}
+    names = {k: g.name for k, g in long_names.items()}  # read again after a merge only
+    initials = {k: _initials(name) for k, name in names.items()}
     for key, group in list(groups.items()):
-        if key in long_names or " " in group.name:
-            continue
         short = group.name
+        if key in long_names or " " in short:
+            continue
         place = any(group.votes[t] for t in ("NORP", *PLACE_TYPES))
         if _ACRONYM.match(short) and not group.votes["PERSON"]:
             # "EU" -> "European Union"; a place's only to a place: "US" -> "United States"
@@ -358,25 +364,27 @@ def _merge_short_org_names(groups: dict[str, _Group]) -> None:
             owners = [
                 k
                 for k, g in long_names.items()
-                if _initials(g.name) == letters and (not place or any(g.votes[t] for t in PLACE_TYPES))
+                if initials[k] == letters and (not place or any(g.votes[t] for t in PLACE_TYPES))
             ]
         elif place and group.votes["LOC"] and not group.votes["GPE"]:
             owners = [
                 k
                 for k, g in long_names.items()
-                if g.votes["LOC"] and _KIND_AND_NAME.match(g.name) and g.name.split()[-1] == short
+                if g.votes["LOC"] and _KIND_AND_NAME.match(names[k]) and names[k].split()[-1] == short
             ]
         elif place:
             continue  # "China" is not short for "People's Bank of China", nor "Kansas" for a Kansas body
         elif group.votes["PERSON"]:
             # A lone word tagged PERSON that is no one's surname here (those merged already) but opens
             # an organisation's name is that organisation ("Atletico" -> "Atletico Madrid").
-            owners = [k for k, g in orgs.items() if g.name.split()[0] == short]
+            owners = [k for k in orgs if names[k].split()[0] == short]
         else:
-            owners = [k for k, g in orgs.items() if short in (g.name.split()[-1], g.name.split()[0])]
+            owners = [k for k in orgs if short in (names[k].split()[-1], names[k].split()[0])]
         if len(owners) == 1:
             owner = groups[owners[0]]
             owner.take_in(group)
+            names[owners[0]] = owner.name
+            initials[owners[0]] = _initials(owner.name)
             del groups[key]
         elif short in DEPARTMENT_WORDS and not group.canonical and not group.listed:
             del groups[key]
@@ -418,6 +426,36 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in name.replace("-", " ").split() if w.casefold() not in _ACRONYM_SKIP)
 
 
+def whole_words(text: str, forms: list[str]) -> Iterator[tuple[str, tuple[int, int]]]:
+    r"""(form, span) of each whole-word occurrence of `forms` (longest first, three characters or more),
+    leftmost first and never overlapping: what `re.finditer` over their alternation between `(?<![\w-])`
+    and `(?![\w-])` finds. Compiling that pattern, new for every article, cost more than the scan."""
+    if not all(_word_char(f[0]) for f in forms):
+        alternatives = "|".join(re.escape(f) for f in forms)
+        for match in re.finditer(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", text):
+            yield match.group(0), match.span()
+        return
+    # Every form opens with a word character, so it can only start where a word does.
+    by_opening: dict[str, list[str]] = {}
+    for form in forms:
+        by_opening.setdefault(form[:3], []).append(form)  # keeps the longest-first order
+    end, length = 0, len(text)
+    for start in map(re.Match.start, _WORD_START.finditer(text)):
+        if start < end or (candidates := by_opening.get(text[start : start + 3])) is None:
+            continue
+        for form in candidates:
+            stop = start + len(form)
+            if text.startswith(form, start) and (stop == length or not _word_char(text[stop], "-")):
+                yield form, (start, stop)
+                end = stop
+                break
+
+
+def _word_char(char: str, also: str = "") -> bool:
+    r"""What `\w` matches (Unicode letters and digits, "_"), or one of `also`."""
+    return char.isalnum() or char == "_" or char in also
+
+
 def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     """The model tags a name in one sentence and misses it in the next: count every whole-word occurrence
     of a found name (and of a person's surname) that no other entity already covers."""
@@ -433,10 +471,8 @@ def _add_untagged_mentions(text: str, groups: dict[str, _Group]) -> None:
     if not owner:
         return
     # One pass over the text with every form at once, longest first so "Vladimir Putin" beats "Putin".
-    alternatives = "|".join(re.escape(f) for f in sorted(owner, key=len, reverse=True))
     taken = sorted(span for g in groups.values() for span in g.spans)
-    for match in re.finditer(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", text):
-        form, span = match.group(0), (match.start(), match.end())
+    for form, span in whole_words(text, sorted(owner, key=len, reverse=True)):
         if (
             " " not in form
             and id(owner[form]) not in people

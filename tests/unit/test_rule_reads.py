@@ -8,7 +8,7 @@ import spacy
 
 from services.common.settings import Settings
 from services.enrich.doc_text import made_doc, span_text, text_of, words_of
-from services.enrich.entities import UNUSED_COMPONENTS, _Group
+from services.enrich.entities import UNUSED_COMPONENTS, _Group, whole_words
 from services.enrich.outlets import load_outlets
 from tests.conftest import SEED_STORY
 
@@ -65,3 +65,30 @@ def test_an_entity_is_renamed_when_a_merge_brings_a_fuller_or_more_used_form():
     assert other.name == "Ms Smith"
     other.forms["Jane Smith"] += 1
     assert other.name == "Jane Smith"
+
+
+def test_whole_word_occurrences_are_what_the_alternation_finds():
+    def by_regex(text, forms):
+        pattern = r"(?<![\w-])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w-])"
+        return [(m.group(), m.span()) for m in re.finditer(pattern, text)]
+
+    story = SEED_STORY.read_text()
+    cases = [
+        # Nested forms, possessives, hyphens and underscores either side, Unicode letters and digits.
+        (["Vladimir Putin", "Putin", "Prigozhin", "Wagner Group", "Wagner"], story),
+        (["Putin", "Vladimir Putin"][::-1], "Putin's; -Putin Putin- Putin_ _Putin Putinx Vladimir Putin."),
+        (["Zoë Ó Briain", "Briain", "Dún Laoghaire"], "Zoë Ó Briain of Dún Laoghaire; Briainé, Briain²"),
+        (["U.S.", "Ukraine", "Ukrainian"], "U.S. and Ukraine's Ukrainian-born U.S.-based Ukraines"),
+        (["abc", "abcd", "bcd"], "abcd abc_ abcbcd bcd-abc abc"),
+        # A form that opens with a sign (the regex's own path) keeps the same answer.
+        (["$Corp", "Corp"], "$Corp and Corp"),
+    ]
+    for forms, text in cases:
+        forms = sorted(forms, key=len, reverse=True)
+        found = list(whole_words(text, forms))
+        assert found == by_regex(text, forms)
+    # Not after or before a hyphen or an underscore, nor inside a longer word; a possessive is the name.
+    assert [f for f, _ in whole_words(cases[1][1], ["Vladimir Putin", "Putin"])] == [
+        "Putin",
+        "Vladimir Putin",
+    ]
