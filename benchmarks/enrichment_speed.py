@@ -4,10 +4,12 @@
     .venv/bin/python benchmarks/enrichment_speed.py --articles 200 --rounds 3
 
 Articles of ~750 words are built from the evaluation corpus (team-written wire copy, credit lines kept at
-the end of each piece). Both sides process the same texts through `nlp.pipe` with the same batch size;
-rounds alternate raw / full so a noisy neighbour slows both. The figure to watch is the ratio (issue 3: full
-enrichment >= 0.8x raw NER), taken in each round from the two runs next to each other and reported as the
-median over rounds, not the absolute rates, which depend on the machine.
+the end of each piece). Both sides process the same texts through `nlp.pipe` with the same batch size, and
+take turns batch by batch (raw, full, full on the other BLAS: well under a second each), so a noisy
+neighbour or a change of clock speed slows every side alike; whole passes in turn had the ratio move by
+10% between runs of the same code. The figure to watch is the ratio (issue 3: full enrichment >= 0.8x raw
+NER), taken in each round from the time each side spent on the same batches and reported as the median
+over rounds, not the absolute rates, which depend on the machine.
 
 Each round also runs the full enrichment with the other BLAS for the NER's dense layers
 (`NEWSWIRE_NER_MATMUL`, services/enrich/matmul.py), so the choice is measured on the machine at hand.
@@ -57,10 +59,15 @@ def long_articles(count: int, words: int = TARGET_WORDS) -> list[str]:
     return articles
 
 
-def rate(run, items: list) -> float:
-    started = time.perf_counter()
-    run(items)
-    return len(items) / (time.perf_counter() - started)
+def interleaved_rates(sides: list, inputs: list[list], batch_size: int) -> list[float]:
+    """Articles/s of each side over all of its input, the sides taking turns batch by batch."""
+    spent = [0.0] * len(sides)
+    for start in range(0, len(inputs[0]), batch_size):
+        for i, (run, items) in enumerate(zip(sides, inputs, strict=True)):
+            began = time.perf_counter()
+            run(items[start : start + batch_size])
+            spent[i] += time.perf_counter() - began
+    return [len(inputs[0]) / s for s in spent]
 
 
 def main() -> int:
@@ -106,9 +113,9 @@ def main() -> int:
     full_other(records[:8])
     raw_rates, full_rates, other_rates = [], [], []
     for _ in range(args.rounds):
-        raw_rates.append(rate(raw, texts))
-        full_rates.append(rate(full, records))
-        other_rates.append(rate(full_other, records))
+        rates = interleaved_rates([raw, full, full_other], [texts, records, records], args.batch_size)
+        for rates_of, measured in zip((raw_rates, full_rates, other_rates), rates, strict=True):
+            rates_of.append(measured)
 
     raw_median, full_median = statistics.median(raw_rates), statistics.median(full_rates)
     ratios = [f / r for f, r in zip(full_rates, raw_rates, strict=True)]
@@ -116,7 +123,7 @@ def main() -> int:
     matmul_ratios = [f / o for f, o in zip(full_rates, other_rates, strict=True)]
     print(f"enrichment speed: {len(texts)} articles of ~{mean_words:.0f} words, model {settings.ner_model},")
     print(
-        f"  one core, batch size {args.batch_size}, {args.rounds} alternating rounds (median), {cpu_name()}"
+        f"  one core, batch size {args.batch_size}, {args.rounds} rounds of batches in turn (median), {cpu_name()}"
     )
     print(
         f"  dense layers on {settings.ner_matmul} (NEWSWIRE_NER_MATMUL); BLIS's kernels here: {blis_kernels()}"
