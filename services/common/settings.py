@@ -56,6 +56,9 @@ class Settings:
     # No linger: a lone article goes out at once; under load batches form anyway while the sender is
     # busy (measured: linger 5 ms cost single-article requests ~5 ms each and NDJSON throughput nothing).
     producer_linger_ms: int = 0
+    # "auto" keeps the ingest process to one CPU (cpu.py: the GIL changing hands across cores cost a
+    # third of single-article throughput), "off" leaves it to the scheduler, or a CPU number.
+    ingest_cpu: str = "auto"
     default_provider: str = ""
     # Outage behaviour: at most this many publishes wait for Kafka at once (beyond: 503 at once); slow
     # clients get 408 for a body, or a closed connection for headers, not sent within these times.
@@ -192,6 +195,11 @@ class Settings:
             _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
         _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
         _check(self.ingest_auth in ("auto", "off"), "INGEST_AUTH", "must be auto or off")
+        _check(
+            self.ingest_cpu in ("auto", "off") or self.ingest_cpu.isdigit(),
+            "INGEST_CPU",
+            "must be auto, off or a CPU number (e.g. 0)",
+        )
         _check(
             not (self.ingest_auth == "off" and self.ingest_tokens_file),
             "INGEST_AUTH",

@@ -19,6 +19,7 @@ from services.common.metrics import new_registry
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
 from services.ingest.access import Access
+from services.ingest.cpu import keep_to_one_cpu
 from services.ingest.http_api import routes
 from services.ingest.http_limits import header_limits_protocol
 from services.ingest.intake import Intake
@@ -179,7 +180,9 @@ def serve(service: IngestService) -> None:
 
 def main(settings: Settings | None = None) -> None:
     settings = settings or Settings.from_env()
+    cpu = keep_to_one_cpu(settings.ingest_cpu)  # first: the threads started below inherit it
     limiter = configure_logging(settings)
+    log.info("ingest_cpu", cpu="any" if cpu is None else cpu, setting=settings.ingest_cpu)
     service = build(settings)
     limiter.on_warning = lambda library: service.metrics.kafka_client_errors.labels(library).inc()
     serve(service)

@@ -74,3 +74,14 @@ def test_every_setting_is_in_the_readme_settings_table():
     expected = {f"NEWSWIRE_{f.name.upper()}" for f in dataclasses.fields(Settings)}
     assert expected - documented == set(), "settings missing from the README table"
     assert documented - expected == set(), "README documents settings that do not exist"
+
+
+@pytest.mark.parametrize("value", ["auto", "off", "0", "12"])
+def test_ingest_cpu_takes_auto_off_or_a_number(value):
+    assert Settings.from_env({"NEWSWIRE_INGEST_CPU": value}).ingest_cpu == value
+
+
+@pytest.mark.parametrize("value", ["on", "-1", "0,1", ""])
+def test_ingest_cpu_refuses_anything_else(value):
+    with pytest.raises(SettingsError, match="NEWSWIRE_INGEST_CPU"):
+        Settings.from_env({"NEWSWIRE_INGEST_CPU": value})
