@@ -15,17 +15,18 @@ import os
 from services.common.exceptions import SettingsError
 
 
-def choose_cpu(setting: str, allowed: set[int], pid: int) -> int | None:
+def choose_cpu(setting: str, allowed: set[int], current: int) -> int | None:
     """The CPU to keep to, or None to leave the scheduler free.
 
-    "off": None. A number: that CPU, which must be one the process may use. "auto": one of those, by
-    process id, so that several ingest processes on one host spread over the CPUs instead of sharing
-    the first. With a single CPU there is nothing to choose.
+    "off": None. A number: that CPU, which must be one the process may use. "auto": the one it runs on
+    (`current`), where the scheduler put it at start-up: several ingest processes on one host spread as
+    the scheduler spread them. Not a choice by process id: in containers every ingest is process 1.
+    With a single CPU there is nothing to choose.
     """
     if setting == "off" or len(allowed) < 2:
         return None
     if setting == "auto":
-        return sorted(allowed)[pid % len(allowed)]
+        return current if current in allowed else min(allowed)
     cpu = int(setting)
     if cpu not in allowed:
         usable = ", ".join(str(c) for c in sorted(allowed))
@@ -40,7 +41,13 @@ def keep_to_one_cpu(setting: str) -> int | None:
     """
     if not hasattr(os, "sched_setaffinity"):  # Linux only; elsewhere the scheduler decides
         return None
-    cpu = choose_cpu(setting, os.sched_getaffinity(0), os.getpid())
+    cpu = choose_cpu(setting, os.sched_getaffinity(0), current_cpu())
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     return cpu
+
+
+def current_cpu() -> int:
+    """The CPU this process last ran on: field 39 of /proc/self/stat (the fields after the name)."""
+    with open("/proc/self/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[36])

@@ -6,26 +6,35 @@ import sys
 import pytest
 
 from services.common.exceptions import SettingsError
-from services.ingest.cpu import choose_cpu
+from services.ingest.cpu import choose_cpu, current_cpu
 
 
 def test_off_and_a_single_cpu_leave_the_scheduler_free():
-    assert choose_cpu("off", {0, 1, 2, 3}, pid=5) is None
-    assert choose_cpu("auto", {3}, pid=5) is None
-    assert choose_cpu("3", {3}, pid=5) is None
+    assert choose_cpu("off", {0, 1, 2, 3}, current=1) is None
+    assert choose_cpu("auto", {3}, current=3) is None
+    assert choose_cpu("3", {3}, current=3) is None
 
 
-def test_auto_spreads_processes_over_the_cpus_they_may_use():
-    allowed = {2, 5, 7}
-    chosen = [choose_cpu("auto", allowed, pid) for pid in range(100, 106)]
-    assert set(chosen) == allowed  # every CPU taken by some process, none outside the set
-    assert chosen[0] == chosen[3]  # the same pid modulo the count: the same CPU
+def test_auto_stays_where_the_scheduler_put_the_process():
+    assert [choose_cpu("auto", {2, 5, 7}, current) for current in (2, 5, 7)] == [2, 5, 7]
+    assert choose_cpu("auto", {2, 5, 7}, current=3) == 2  # not a CPU it may use: the first that is
 
 
 def test_a_number_must_be_a_cpu_the_process_may_use():
-    assert choose_cpu("5", {2, 5}, pid=1) == 5
+    assert choose_cpu("5", {2, 5}, current=2) == 5
     with pytest.raises(SettingsError, match=r"NEWSWIRE_INGEST_CPU=4 .*\(2, 5\)"):
-        choose_cpu("4", {2, 5}, pid=1)
+        choose_cpu("4", {2, 5}, current=2)
+
+
+def test_thecurrent_cpu_is_read_from_proc():
+    if not os.path.exists("/proc/self/stat"):
+        pytest.skip("Linux only")
+    # Pinned to one CPU in a child, the reading must be that CPU.
+    allowed = sorted(os.sched_getaffinity(0))
+    script = f"import os; os.sched_setaffinity(0, {{{allowed[-1]}}}); from services.ingest.cpu import current_cpu; print(current_cpu())"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert int(out) == allowed[-1]
+    assert current_cpu() in allowed
 
 
 @pytest.mark.skipif(
