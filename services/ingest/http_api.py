@@ -89,7 +89,7 @@ def routes(
             metrics.rejected.labels("http", exc.code).inc()
             return rejected(exc)
         try:
-            if intake.can_submit_on_loop(len(drafts)):
+            if intake.can_submit_on_loop(len(drafts), len(body)):
                 ids = await slots.run_async(intake.submit_async, drafts, "http")
             else:
                 # Validation of a large batch, or a wait for metadata, would hold the event loop.

@@ -245,3 +245,28 @@ def test_huge_body_arrives_whole_and_the_intake_names_the_limit():
         intake.prepare([draft], "http")
     assert (caught.value.status, caught.value.code) == (413, "too_large")
     assert f"over the limit of {limit}" in caught.value.problems[0]["message"]
+
+
+class _ReadyPublisher:
+    def __init__(self, ready: bool) -> None:
+        self.ready = ready
+
+    def can_publish_on_loop(self) -> bool:
+        return self.ready
+
+
+def test_only_small_requests_are_submitted_on_the_event_loop():
+    from services.ingest.intake import ON_LOOP_MAX_ARTICLES, ON_LOOP_MAX_BYTES
+
+    def intake(ready: bool) -> Intake:
+        return Intake(
+            validator=compile_validators(("article-submission",))["article-submission"],
+            publisher=_ReadyPublisher(ready),
+            metrics=IngestMetrics.create(CollectorRegistry()),
+            max_article_bytes=Settings().max_article_bytes,
+        )
+
+    assert intake(True).can_submit_on_loop(50, 60_000)  # an NDJSON batch of 50 wire stories
+    assert not intake(True).can_submit_on_loop(ON_LOOP_MAX_ARTICLES + 1, 60_000)
+    assert not intake(True).can_submit_on_loop(1, ON_LOOP_MAX_BYTES + 1)  # one long story: a thread
+    assert not intake(False).can_submit_on_loop(1, 1_000)  # metadata unknown: send() would block
