@@ -17,7 +17,9 @@ Each part starts real service processes (as `newswire up` runs them) on fresh to
             sending one acknowledged record per thread at a time, and NDJSON batches beside the same
             producer sending the same records; 3 alternating rounds each, ratios of the same run.
             The bare producer's threads keep to one CPU while it sends, as the ingest keeps its own
-            (NEWSWIRE_INGEST_CPU, services/ingest/cpu.py): the ratio compares code, not placement.
+            (NEWSWIRE_INGEST_CPU, services/ingest/cpu.py): the ratio compares code, not placement;
+            a second ingest with NEWSWIRE_INGEST_CPU=off takes its turn in each round, for what the
+            placement is worth.
 Each part ends with the machine's load and CPU steal over it (Linux): on a shared VM, a minute of high
 steal slows whatever ran in it.
 Absolute figures depend on the machine and what else runs on it; compare the ratios of one run.
@@ -359,16 +361,20 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
     with ExitStack() as exits:
         stack = Stack(exits, broker, args.partitions)
         stack.start_ingest()
+        # The same service left to the scheduler: what keeping to one CPU (services/ingest/cpu.py) is worth.
+        anywhere = Stack(exits, broker, args.partitions)
+        anywhere.start("ingest", f"{anywhere.ingest_url}/readyz", NEWSWIRE_INGEST_CPU="off")
         local = threading.local()
         producer = create_producer(stack.settings)
 
-        def post(tag: str, i: int) -> None:
+        def post(tag: str, i: int, to: Stack = stack) -> None:
             # http.client, kept alive per thread: httpx costs the client process more CPU than the
             # service spends per request, and on 2 cores the load generator then measures itself.
-            connection = getattr(local, "connection", None)
+            connections = local.__dict__.setdefault("connections", {})
+            connection = connections.get(to.ingest_url)
             if connection is None:
-                connection = local.connection = http.client.HTTPConnection(
-                    stack.settings.ingest_host, stack.settings.ingest_port, timeout=60
+                connection = connections[to.ingest_url] = http.client.HTTPConnection(
+                    to.settings.ingest_host, to.settings.ingest_port, timeout=60
                 )
             article = {"guid": f"{tag}-{i}", "provider": "bench", "body_text": bodies[i % len(bodies)]}
             connection.request("POST", "/v1/articles", dumps(article), {"Content-Type": "application/json"})
@@ -380,12 +386,18 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
         def send_one(record: dict) -> None:  # what one request asks of Kafka: one record, acks=all
             producer.send(stack.settings.topic_raw, key=record["id"].encode(), value=dumps(record)).get(60)
 
-        ours_rates, bare_rates = [], []
+        def post_anywhere(tag: str, i: int) -> None:
+            post(tag, i, anywhere)
+
+        ours_rates, bare_rates, anywhere_rates = [], [], []
         for round_ in range(ROUNDS):
             with ThreadPoolExecutor(args.clients) as pool:
                 started = time.perf_counter()
                 list(pool.map(post, [f"single{round_}"] * args.requests, range(args.requests)))
                 ours_rates.append(args.requests / (time.perf_counter() - started))
+                started = time.perf_counter()
+                list(pool.map(post_anywhere, [f"anywhere{round_}"] * args.requests, range(args.requests)))
+                anywhere_rates.append(args.requests / (time.perf_counter() - started))
                 records = raw_records(bodies, args.requests, f"bare{round_}")
                 with one_cpu():
                     started = time.perf_counter()
@@ -396,7 +408,9 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
             f"ingest: one article per request, {args.clients} clients: {statistics.median(ours_rates):8.1f} "
             f"articles/s (target >= 1,000/s; rounds: {', '.join(f'{r:.0f}' for r in ours_rates)})\n"
             f"        bare kafka-python producer (one CPU), {args.clients} threads, one acknowledged record each: "
-            f"{statistics.median(bare_rates):8.1f} msg/s; ratio {ratio:.2f}x (median of {ROUNDS} alternating rounds)"
+            f"{statistics.median(bare_rates):8.1f} msg/s; ratio {ratio:.2f}x (median of {ROUNDS} alternating rounds)\n"
+            f"        the same ingest on any CPU (NEWSWIRE_INGEST_CPU=off): {statistics.median(anywhere_rates):8.1f} "
+            f"articles/s; one CPU / any CPU {statistics.median(o / a for o, a in zip(ours_rates, anywhere_rates, strict=True)):.2f}x"
         )
 
         for size in args.ndjson:
@@ -404,7 +418,7 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
             # Rounds alternate the two sides, so a noisy neighbour slows both; the ratio is the median
             # of each round's pair, not a ratio of two single runs minutes apart.
             for round_ in range(ROUNDS):
-                records = raw_records(bodies, size * 20, f"nd{size}-{round_}")
+                records = raw_records(bodies, max(size * 20, 10_000), f"nd{size}-{round_}")  # ~1 s a side
                 batches = [records[i : i + size] for i in range(0, len(records), size)]
                 lines = [
                     b"\n".join(dumps({k: r[k] for k in ("guid", "provider", "body_text")}) for r in batch)

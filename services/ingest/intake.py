@@ -13,10 +13,11 @@ from services.ingest.exceptions import Rejected
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import ArticlePublisher
 
-# What a request may ask of the event loop: its checks (~30 us an article) and sends take ~2-3 ms at
-# most, against the hand-over to a publish thread and back. NDJSON batches of 50 (~1 KiB articles) on
-# the loop: 1.15x the articles/s of the thread path, CPU per article 0.92x (A/B, issue 11).
-ON_LOOP_MAX_ARTICLES = 64
+# What a request may ask of the event loop: a few articles' checks (~30 us each) and sends, rather than
+# the hand-over to a publish thread and back. Larger batches go to a thread: with the process on one
+# CPU (cpu.py), NDJSON batches of 50 went 1.11x faster there than on the loop (A/B, issue 11); and one
+# long story does not hold the loop while it is serialised.
+ON_LOOP_MAX_ARTICLES = 16
 ON_LOOP_MAX_BYTES = 256 * 1024
 
 

@@ -266,7 +266,7 @@ def test_only_small_requests_are_submitted_on_the_event_loop():
             max_article_bytes=Settings().max_article_bytes,
         )
 
-    assert intake(True).can_submit_on_loop(50, 60_000)  # an NDJSON batch of 50 wire stories
+    assert intake(True).can_submit_on_loop(ON_LOOP_MAX_ARTICLES, 20_000)  # a few wire stories
     assert not intake(True).can_submit_on_loop(ON_LOOP_MAX_ARTICLES + 1, 60_000)
     assert not intake(True).can_submit_on_loop(1, ON_LOOP_MAX_BYTES + 1)  # one long story: a thread
     assert not intake(False).can_submit_on_loop(1, 1_000)  # metadata unknown: send() would block
