@@ -10,9 +10,10 @@ Each part starts real service processes (as `newswire up` runs them) on fresh to
             (p50 / p99) and where the time goes, from the timestamps the records carry: the raw and
             enriched Kafka message timestamps (set when each producer queued the record), the 202's
             arrival, `enrichment.enriched_at` (taken as NER starts) and the moment the reader got it;
-  scale     flat out: N raw records (dealt evenly over the partitions) produced at once, then enriched
-            by 1 and by 2 workers, fresh topics each time, in 3 alternating rounds; enriched articles/s
-            for each and the median of the rounds' ratios;
+  scale     flat out: one stack of 1 worker and one of 2, each on its own topics, started once and
+            warmed up; then --rounds bursts of --burst raw records (dealt evenly over the partitions)
+            produced at once, alternating between the stacks, the other one paused meanwhile (SIGSTOP);
+            enriched articles/s and worker CPU per article for each, and the median of the rounds' ratios;
   ingest    one article per request from --clients threads, beside a bare kafka-python producer
             sending one acknowledged record per thread at a time, and NDJSON batches beside the same
             producer sending the same records; 3 alternating rounds each, ratios of the same run.
@@ -63,6 +64,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 ROUNDS = 3
+# The scale part pauses the stack it is not timing (SIGSTOP): its workers must stay in their group for
+# a burst of the other's. A join waits ~session / 2 on the embedded broker, so not longer than needed.
+PAUSABLE_GROUP = {"NEWSWIRE_SESSION_TIMEOUT_S": "20", "NEWSWIRE_HEARTBEAT_INTERVAL_S": "2"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -126,11 +130,13 @@ def epoch(rfc3339: str) -> float:
 class Stack:
     """A broker, one ingest and `workers` enrich workers on fresh topics; stopped on exit."""
 
-    def __init__(self, exits: ExitStack, broker: EmbeddedBroker, partitions: int) -> None:
+    def __init__(
+        self, exits: ExitStack, broker: EmbeddedBroker, partitions: int, group: dict[str, str] = FAST_GROUP
+    ) -> None:
         run = uuid.uuid4().hex[:8]
         # NEWSWIRE_* settings from the environment reach the services (to compare settings in one run);
         # broker, topics and ports are the benchmark's own.
-        self.env = FAST_GROUP | dict(os.environ)
+        self.env = group | dict(os.environ)
         self.env |= {
             "NEWSWIRE_KAFKA_BOOTSTRAP": broker.bootstrap,
             "NEWSWIRE_TOPIC_RAW": f"bench.{run}.raw",
@@ -146,9 +152,10 @@ class Stack:
         ensure_topics(self.settings)
         self.ingest_url = f"http://{self.settings.ingest_host}:{self.settings.ingest_port}"
         self._exits = exits
+        self.workers: list[subprocess.Popen[bytes]] = []
         self._devnull = exits.enter_context(open(os.devnull, "wb"))  # noqa: SIM115
 
-    def start(self, verb: str, ready_url: str, **env: str) -> None:
+    def start(self, verb: str, ready_url: str, **env: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "services.cli", verb],
             cwd=REPO,
@@ -164,7 +171,7 @@ class Stack:
                     raise SystemExit(f"newswire {verb} exited with {process.returncode}")
                 try:
                     if client.get(ready_url).status_code == 200:
-                        return
+                        return process
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
@@ -176,7 +183,20 @@ class Stack:
     def start_workers(self, count: int) -> None:
         for _ in range(count):
             port = free_port()
-            self.start("enrich", f"http://127.0.0.1:{port}/readyz", NEWSWIRE_ENRICH_PORT=str(port))
+            worker = self.start("enrich", f"http://127.0.0.1:{port}/readyz", NEWSWIRE_ENRICH_PORT=str(port))
+            self.workers.append(worker)
+
+    def workers_cpu_s(self) -> float | None:
+        """User and system CPU seconds of the enrich workers so far (Linux /proc; None elsewhere)."""
+        total = 0
+        for worker in self.workers:
+            try:
+                with open(f"/proc/{worker.pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -202,6 +222,13 @@ class Reader(threading.Thread):
         stop = lambda: self.done.is_set() or len(self.seen) >= self.until  # noqa: E731
         for record in follow(self.settings, self.topic, from_beginning=True, stop=stop, meta=True):
             self.seen.setdefault(record["value"]["id"], (time.time(), record))
+
+    def wait_for(self, count: int, timeout_s: float = 600) -> bool:
+        """Whether `count` records have arrived within `timeout_s` (the reader follows on)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.seen) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(self.seen) >= count
 
     def wait(self, timeout_s: float = 600) -> None:
         deadline = time.monotonic() + timeout_s
@@ -301,18 +328,35 @@ def raw_records(bodies: list[str], count: int, tag: str) -> list[dict]:
 
 
 def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
-    # Rounds alternate the order (1, 2 / 2, 1 / 1, 2 workers), each on fresh topics and fresh workers,
-    # and the ratio is the median of each round's pair: one flat-out burst lasts a few seconds, and a
-    # noisy neighbour in those seconds decided a single pair.
-    rates: dict[int, list[float]] = {workers: [] for workers in args.workers}
-    for round_ in range(ROUNDS):
-        order = args.workers if round_ % 2 == 0 else args.workers[::-1]
-        for workers in order:
-            rates[workers].append(scale_once(broker, bodies, args, workers, f"scale{round_}-{workers}"))
+    # One stack per worker count, started once and warmed up, then bursts that alternate between them
+    # (1, 2 / 2, 1 / ...): the ratio is the median of the rounds' pairs. This machine's speed drifts over
+    # tens of seconds (the same burst took 15 to 26 ms of worker CPU per article from one minute to the
+    # next), so each pair is measured close together, and a fresh stack per burst spent most of the part
+    # starting services and had each burst pay for spaCy's first batches and the group's last rebalance.
+    # The stacks not timed are paused: idle, a worker polls every fetch_max_wait_ms, and it and the
+    # broker's answers took 0.13 of a core here, from the stack being timed.
+    with ExitStack() as exits:
+        stacks = {workers: ScaleStack(exits, broker, bodies, args, workers) for workers in args.workers}
+        for stack in stacks.values():
+            stack.pause()
+        rates: dict[int, list[float]] = {workers: [] for workers in args.workers}
+        cpu_ms: dict[int, list[float]] = {workers: [] for workers in args.workers}
+        for round_ in range(args.rounds):
+            order = args.workers if round_ % 2 == 0 else args.workers[::-1]
+            for workers in order:
+                stacks[workers].resume()
+                rate, cpu = stacks[workers].burst(args.burst, f"scale{round_}")
+                stacks[workers].pause()
+                rates[workers].append(rate)
+                if cpu is not None:
+                    cpu_ms[workers].append(cpu)
     for workers, measured in rates.items():
+        cpu_note = (
+            f"; worker CPU {statistics.median(cpu_ms[workers]):.1f} ms an article" if cpu_ms[workers] else ""
+        )
         print(
-            f"scale: {workers} worker(s), {args.articles} articles produced at once: "
-            f"{statistics.median(measured):.1f} articles/s enriched   rounds: "
+            f"scale: {workers} worker(s), bursts of {args.burst} articles produced at once: "
+            f"{statistics.median(measured):.1f} articles/s enriched{cpu_note}   rounds: "
             + ", ".join(f"{rate:.1f}" for rate in measured)
         )
     if 1 in rates:
@@ -320,41 +364,79 @@ def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
             if workers != 1:
                 ratios = [rate / one for rate, one in zip(measured, rates[1], strict=True)]
                 print(
-                    f"  {workers} workers / 1 worker: {statistics.median(ratios):.2f}x (median of {ROUNDS} "
-                    "alternating rounds, same run; rounds: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
+                    f"  {workers} workers / 1 worker: {statistics.median(ratios):.2f}x (median of "
+                    f"{args.rounds} alternating rounds, same run; target >= 1.7x; rounds: "
+                    + ", ".join(f"{r:.2f}" for r in ratios)
+                    + ")"
                 )
 
 
-def scale_once(broker: EmbeddedBroker, bodies: list[str], args, workers: int, tag: str) -> float:
-    with ExitStack() as exits:
-        stack = Stack(exits, broker, max(args.partitions, 4))
-        stack.start_workers(workers)
+class ScaleStack:
+    """`workers` enrich workers on fresh topics with a reader of their output, warmed up: given bursts
+    of raw records, each timed from the first send to the last enriched record's Kafka timestamp."""
+
+    WARM_UP_PER_PARTITION = 8
+
+    def __init__(self, exits: ExitStack, broker: EmbeddedBroker, bodies: list[str], args, workers: int):
+        self.stack = Stack(exits, broker, max(args.partitions, 4), PAUSABLE_GROUP)
+        self.stack.start_workers(workers)
+        exits.callback(self._signal, "SIGCONT")  # before they are stopped: paused, they take no SIGTERM
+        self.bodies, self.workers = bodies, workers
+        self.paused_at = time.monotonic()
+        partitions = self.stack.settings.topic_partitions
+        warm_up = self.WARM_UP_PER_PARTITION * partitions
         # A reader polling every 10 ms would take CPU from the workers it measures; the rate comes
         # from the enriched records' Kafka timestamps, so this one may fetch lazily.
-        lazy = dataclasses.replace(stack.settings, fetch_max_wait_ms=500)
-        enriched = Reader(lazy, stack.settings.topic_enriched, args.articles)
-        producer = create_producer(stack.settings)
-        partitions = stack.settings.topic_partitions
+        lazy = dataclasses.replace(self.stack.settings, fetch_max_wait_ms=500)
+        self.enriched = Reader(lazy, self.stack.settings.topic_enriched, warm_up + args.rounds * args.burst)
+        exits.callback(self.enriched.done.set)
+        self.producer = create_producer(self.stack.settings)
+        exits.callback(self.producer.close)
+        self.burst(warm_up, f"warm-{workers}")  # every worker has its partitions and has run NER
+
+    def pause(self) -> None:
+        self._signal("SIGSTOP")
+        self.paused_at = time.monotonic()
+
+    def resume(self) -> None:
+        self._signal("SIGCONT")
+        paused_for = time.monotonic() - self.paused_at
+        if paused_for > self.stack.settings.session_timeout_s:
+            print(
+                f"  (warning: {self.workers} worker(s) paused {paused_for:.0f} s, longer than their session "
+                "timeout: the group may rebalance in their next burst)"
+            )
+
+    def _signal(self, name: str) -> None:
+        signum = getattr(signal, name, None)  # POSIX only: elsewhere the idle stack runs on
+        for worker in self.stack.workers if signum is not None else ():
+            with contextlib.suppress(ProcessLookupError):
+                worker.send_signal(signum)
+
+    def burst(self, count: int, tag: str) -> tuple[float, float | None]:
+        """Articles/s enriched, and the workers' CPU per article (ms; None off Linux)."""
+        settings, partitions = self.stack.settings, self.stack.settings.topic_partitions
+        records = raw_records(self.bodies, count, f"{tag}-{self.workers}")
+        expected = len(self.enriched.seen) + count
+        cpu_before = self.stack.workers_cpu_s()
         started = time.time()
         # Dealt evenly over the partitions: hashed, 200 keys gave one of two workers up to 55% of them,
         # and the burst then measured how long that worker took. Each still goes with its id as key.
-        for i, record in enumerate(raw_records(bodies, args.articles, tag)):
-            producer.send(
-                stack.settings.topic_raw,
-                key=record["id"].encode(),
-                value=dumps(record),
-                partition=i % partitions,
+        for i, record in enumerate(records):
+            self.producer.send(
+                settings.topic_raw, key=record["id"].encode(), value=dumps(record), partition=i % partitions
             )
-        producer.flush()
-        producer.close()
-        enriched.wait()
-        # When each was queued in the worker's producer: its Kafka timestamp (ms resolution).
-        arrivals = sorted(record["timestamp_ms"] / 1000 for _, record in enriched.seen.values())
-        if len(arrivals) < args.articles:
+        self.producer.flush()
+        if not self.enriched.wait_for(expected):
             raise SystemExit(
-                f"scale: {len(arrivals)} of {args.articles} articles enriched ({workers} worker(s))"
+                f"scale: {len(self.enriched.seen)} of {expected} articles enriched ({self.workers} worker(s))"
             )
-        return len(arrivals) / (arrivals[-1] - started)
+        cpu_after = self.stack.workers_cpu_s()
+        ids = {record["id"] for record in records}
+        # When each was queued in the worker's producer: its Kafka timestamp (ms resolution).
+        last = max(record["timestamp_ms"] for key, (_, record) in self.enriched.seen.items() if key in ids)
+        cpu = None if cpu_before is None or cpu_after is None else 1000 * (cpu_after - cpu_before) / count
+        return count / (last / 1000 - started), cpu
 
 
 def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
@@ -459,7 +541,7 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("all", "latency", "scale", "ingest"), default="all")
-    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--articles", type=int, default=200, help="latency part: articles posted")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument(
         "--requests",
@@ -468,6 +550,8 @@ def main() -> int:
         help="ingest part: single-article requests per round (~4 s at 1,000/s)",
     )
     parser.add_argument("--workers", default="1,2", help="worker counts to compare, e.g. 1,2")
+    parser.add_argument("--burst", type=int, default=400, help="scale part: articles per burst")
+    parser.add_argument("--rounds", type=int, default=7, help="scale part: bursts per worker count")
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--rate", type=float, default=0, help="latency part: articles/s (0: 10 and 30)")
     parser.add_argument("--ndjson", default="50,500", help="NDJSON batch sizes for the ingest part")
