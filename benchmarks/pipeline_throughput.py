@@ -12,8 +12,9 @@ Each part starts real service processes (as `newswire up` runs them) on fresh to
             arrival, `enrichment.enriched_at` (taken as NER starts) and the moment the reader got it;
   scale     flat out: one stack of 1 worker and one of 2, each on its own topics, started once and
             warmed up; then --rounds bursts of --burst raw records (dealt evenly over the partitions)
-            produced at once, alternating between the stacks, the other one paused meanwhile (SIGSTOP);
-            enriched articles/s and worker CPU per article for each, and the median of the rounds' ratios;
+            produced at once, taking turns (1, 2, 1, ... 1), the other stack paused meanwhile (SIGSTOP);
+            enriched articles/s and worker CPU per article for each, and the median ratio of each burst
+            of 2 to the bursts of 1 either side of it;
   ingest    one article per request from --clients threads, beside a bare kafka-python producer
             sending one acknowledged record per thread at a time, and NDJSON batches beside the same
             producer sending the same records; 3 alternating rounds each, ratios of the same run.
@@ -66,7 +67,7 @@ REPO = Path(__file__).resolve().parents[1]
 ROUNDS = 3
 # The scale part pauses the stack it is not timing (SIGSTOP): its workers must stay in their group for
 # a burst of the other's. A join waits ~session / 2 on the embedded broker, so not longer than needed.
-PAUSABLE_GROUP = {"NEWSWIRE_SESSION_TIMEOUT_S": "20", "NEWSWIRE_HEARTBEAT_INTERVAL_S": "2"}
+PAUSABLE_GROUP = {"NEWSWIRE_SESSION_TIMEOUT_S": "30", "NEWSWIRE_HEARTBEAT_INTERVAL_S": "3"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,6 +143,9 @@ class Stack:
             "NEWSWIRE_TOPIC_RAW": f"bench.{run}.raw",
             "NEWSWIRE_TOPIC_ENRICHED": f"bench.{run}.enriched",
             "NEWSWIRE_TOPIC_DLQ": f"bench.{run}.dlq",
+            "NEWSWIRE_TOPIC_COPY_INDEX": f"bench.{run}.copy-index",
+            # A group of its own: stacks that run at once (scale part) must not rebalance each other.
+            "NEWSWIRE_ENRICH_GROUP": f"bench.{run}.enrich",
             "NEWSWIRE_TOPIC_PARTITIONS": str(partitions),
             "NEWSWIRE_INGEST_PORT": str(free_port()),
             "NEWSWIRE_LOG_LEVEL": "WARNING",
@@ -153,9 +157,15 @@ class Stack:
         self.ingest_url = f"http://{self.settings.ingest_host}:{self.settings.ingest_port}"
         self._exits = exits
         self.workers: list[subprocess.Popen[bytes]] = []
+        self._ready_urls: list[str] = []
         self._devnull = exits.enter_context(open(os.devnull, "wb"))  # noqa: SIM115
 
     def start(self, verb: str, ready_url: str, **env: str) -> subprocess.Popen[bytes]:
+        process = self.spawn(verb, **env)
+        wait_ready(process, verb, ready_url)
+        return process
+
+    def spawn(self, verb: str, **env: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "services.cli", verb],
             cwd=REPO,
@@ -164,27 +174,25 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
         self._exits.callback(_stop, process)
-        deadline = time.monotonic() + 180
-        with httpx.Client(timeout=1) as client:
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    raise SystemExit(f"newswire {verb} exited with {process.returncode}")
-                try:
-                    if client.get(ready_url).status_code == 200:
-                        return process
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-        raise SystemExit(f"newswire {verb}: not ready at {ready_url} after 180 s")
+        return process
 
     def start_ingest(self) -> None:
         self.start("ingest", f"{self.ingest_url}/readyz")
 
     def start_workers(self, count: int) -> None:
+        self.spawn_workers(count)
+        self.wait_workers()
+
+    def spawn_workers(self, count: int) -> None:
+        """Started together, they join the group together: one rebalance, not one per worker."""
         for _ in range(count):
             port = free_port()
-            worker = self.start("enrich", f"http://127.0.0.1:{port}/readyz", NEWSWIRE_ENRICH_PORT=str(port))
-            self.workers.append(worker)
+            self.workers.append(self.spawn("enrich", NEWSWIRE_ENRICH_PORT=str(port)))
+            self._ready_urls.append(f"http://127.0.0.1:{port}/readyz")
+
+    def wait_workers(self) -> None:
+        for worker, url in zip(self.workers, self._ready_urls, strict=True):
+            wait_ready(worker, "enrich", url)
 
     def workers_cpu_s(self) -> float | None:
         """User and system CPU seconds of the enrich workers so far (Linux /proc; None elsewhere)."""
@@ -197,6 +205,21 @@ class Stack:
                 return None
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
         return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_ready(process: subprocess.Popen[bytes], verb: str, ready_url: str) -> None:
+    deadline = time.monotonic() + 180
+    with httpx.Client(timeout=1) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"newswire {verb} exited with {process.returncode}")
+            try:
+                if client.get(ready_url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    raise SystemExit(f"newswire {verb}: not ready at {ready_url} after 180 s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -328,71 +351,77 @@ def raw_records(bodies: list[str], count: int, tag: str) -> list[dict]:
 
 
 def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
-    # One stack per worker count, started once and warmed up, then bursts that alternate between them
-    # (1, 2 / 2, 1 / ...): the ratio is the median of the rounds' pairs. This machine's speed drifts over
-    # tens of seconds (the same burst took 15 to 26 ms of worker CPU per article from one minute to the
-    # next), so each pair is measured close together, and a fresh stack per burst spent most of the part
-    # starting services and had each burst pay for spaCy's first batches and the group's last rebalance.
-    # The stacks not timed are paused: idle, a worker polls every fetch_max_wait_ms, and it and the
-    # broker's answers took 0.13 of a core here, from the stack being timed.
+    # One stack per worker count, started once and warmed up, then bursts that take turns (1, 2, 1, 2,
+    # ... 1): each burst of 2 workers is compared with the bursts of 1 either side of it, and the ratio
+    # is the median of those. This machine's speed drifts over tens of seconds (the same burst took 15 to
+    # 26 ms of worker CPU per article from one minute to the next), so the bursts compared are close
+    # together; a fresh stack per burst spent most of the part starting services and had each burst pay
+    # for spaCy's first batches and the group's last rebalance. The stacks not timed are paused: idle, a
+    # worker polls every fetch_max_wait_ms, and it and the broker's answers took 0.13 of a core here.
     with ExitStack() as exits:
         stacks = {workers: ScaleStack(exits, broker, bodies, args, workers) for workers in args.workers}
+        for stack in stacks.values():
+            stack.warm_up()
         for stack in stacks.values():
             stack.pause()
         rates: dict[int, list[float]] = {workers: [] for workers in args.workers}
         cpu_ms: dict[int, list[float]] = {workers: [] for workers in args.workers}
-        for round_ in range(args.rounds):
-            order = args.workers if round_ % 2 == 0 else args.workers[::-1]
-            for workers in order:
-                stacks[workers].resume()
-                rate, cpu = stacks[workers].burst(args.burst, f"scale{round_}")
-                stacks[workers].pause()
-                rates[workers].append(rate)
-                if cpu is not None:
-                    cpu_ms[workers].append(cpu)
+        turns = [(round_, workers) for round_ in range(args.rounds) for workers in args.workers]
+        if 1 in stacks:
+            turns.append((args.rounds, 1))  # the last burst of 2 has one of 1 after it too
+        for round_, workers in turns:
+            rate, cpu = stacks[workers].burst(args.burst, f"scale{round_}")
+            rates[workers].append(rate)
+            if cpu is not None:
+                cpu_ms[workers].append(cpu)
     for workers, measured in rates.items():
         cpu_note = (
             f"; worker CPU {statistics.median(cpu_ms[workers]):.1f} ms an article" if cpu_ms[workers] else ""
         )
         print(
             f"scale: {workers} worker(s), bursts of {args.burst} articles produced at once: "
-            f"{statistics.median(measured):.1f} articles/s enriched{cpu_note}   rounds: "
+            f"{statistics.median(measured):.1f} articles/s enriched{cpu_note}   bursts: "
             + ", ".join(f"{rate:.1f}" for rate in measured)
         )
     if 1 in rates:
         for workers, measured in rates.items():
             if workers != 1:
-                ratios = [rate / one for rate, one in zip(measured, rates[1], strict=True)]
+                ones = rates[1]
+                ratios = [rate / statistics.mean(ones[i : i + 2]) for i, rate in enumerate(measured)]
                 print(
-                    f"  {workers} workers / 1 worker: {statistics.median(ratios):.2f}x (median of "
-                    f"{args.rounds} alternating rounds, same run; target >= 1.7x; rounds: "
-                    + ", ".join(f"{r:.2f}" for r in ratios)
-                    + ")"
+                    f"  {workers} workers / 1 worker: {statistics.median(ratios):.2f}x (median of {args.rounds}"
+                    f" bursts, each against the bursts of 1 worker before and after it; target >= 1.7x; "
+                    "each: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
                 )
 
 
 class ScaleStack:
-    """`workers` enrich workers on fresh topics with a reader of their output, warmed up: given bursts
-    of raw records, each timed from the first send to the last enriched record's Kafka timestamp."""
+    """`workers` enrich workers on fresh topics with a reader of their output: bursts of raw records,
+    each timed from the first send to the last enriched record's Kafka timestamp. Between its bursts it
+    is paused (SIGSTOP), so that it takes nothing from another stack's."""
 
     WARM_UP_PER_PARTITION = 8
 
     def __init__(self, exits: ExitStack, broker: EmbeddedBroker, bodies: list[str], args, workers: int):
         self.stack = Stack(exits, broker, max(args.partitions, 4), PAUSABLE_GROUP)
-        self.stack.start_workers(workers)
+        self.stack.spawn_workers(workers)  # both stacks load their models at once
         exits.callback(self._signal, "SIGCONT")  # before they are stopped: paused, they take no SIGTERM
         self.bodies, self.workers = bodies, workers
-        self.paused_at = time.monotonic()
-        partitions = self.stack.settings.topic_partitions
-        warm_up = self.WARM_UP_PER_PARTITION * partitions
+        self.paused_at: float | None = None
+        self._warm_up = self.WARM_UP_PER_PARTITION * self.stack.settings.topic_partitions
         # A reader polling every 10 ms would take CPU from the workers it measures; the rate comes
         # from the enriched records' Kafka timestamps, so this one may fetch lazily.
         lazy = dataclasses.replace(self.stack.settings, fetch_max_wait_ms=500)
-        self.enriched = Reader(lazy, self.stack.settings.topic_enriched, warm_up + args.rounds * args.burst)
+        most = self._warm_up * (args.rounds + 2) + (args.rounds + 1) * args.burst
+        self.enriched = Reader(lazy, self.stack.settings.topic_enriched, most)
         exits.callback(self.enriched.done.set)
         self.producer = create_producer(self.stack.settings)
         exits.callback(self.producer.close)
-        self.burst(warm_up, f"warm-{workers}")  # every worker has its partitions and has run NER
+
+    def warm_up(self) -> None:
+        """Until every worker has its partitions and has run NER (untimed)."""
+        self.stack.wait_workers()
+        self._send_and_wait(self._warm_up, f"warm{len(self.enriched.seen)}")
 
     def pause(self) -> None:
         self._signal("SIGSTOP")
@@ -400,12 +429,11 @@ class ScaleStack:
 
     def resume(self) -> None:
         self._signal("SIGCONT")
-        paused_for = time.monotonic() - self.paused_at
-        if paused_for > self.stack.settings.session_timeout_s:
-            print(
-                f"  (warning: {self.workers} worker(s) paused {paused_for:.0f} s, longer than their session "
-                "timeout: the group may rebalance in their next burst)"
-            )
+        paused_for = time.monotonic() - (self.paused_at or time.monotonic())
+        if paused_for > self.stack.settings.session_timeout_s / 2:
+            # Its group may have dropped it (session timeout) or may yet: rejoined, it is timed warm.
+            print(f"  ({self.workers} worker(s) were paused {paused_for:.0f} s: warmed up again)")
+            self.warm_up()
 
     def _signal(self, name: str) -> None:
         signum = getattr(signal, name, None)  # POSIX only: elsewhere the idle stack runs on
@@ -415,11 +443,22 @@ class ScaleStack:
 
     def burst(self, count: int, tag: str) -> tuple[float, float | None]:
         """Articles/s enriched, and the workers' CPU per article (ms; None off Linux)."""
+        self.resume()
+        try:
+            cpu_before = self.stack.workers_cpu_s()
+            started = time.time()
+            last = self._send_and_wait(count, tag)
+            cpu_after = self.stack.workers_cpu_s()
+        finally:
+            self.pause()
+        cpu = None if cpu_before is None or cpu_after is None else 1000 * (cpu_after - cpu_before) / count
+        return count / (last - started), cpu
+
+    def _send_and_wait(self, count: int, tag: str) -> float:
+        """Sends `count` raw records; returns the Kafka timestamp of the last of them enriched."""
         settings, partitions = self.stack.settings, self.stack.settings.topic_partitions
         records = raw_records(self.bodies, count, f"{tag}-{self.workers}")
         expected = len(self.enriched.seen) + count
-        cpu_before = self.stack.workers_cpu_s()
-        started = time.time()
         # Dealt evenly over the partitions: hashed, 200 keys gave one of two workers up to 55% of them,
         # and the burst then measured how long that worker took. Each still goes with its id as key.
         for i, record in enumerate(records):
@@ -431,12 +470,12 @@ class ScaleStack:
             raise SystemExit(
                 f"scale: {len(self.enriched.seen)} of {expected} articles enriched ({self.workers} worker(s))"
             )
-        cpu_after = self.stack.workers_cpu_s()
         ids = {record["id"] for record in records}
         # When each was queued in the worker's producer: its Kafka timestamp (ms resolution).
-        last = max(record["timestamp_ms"] for key, (_, record) in self.enriched.seen.items() if key in ids)
-        cpu = None if cpu_before is None or cpu_after is None else 1000 * (cpu_after - cpu_before) / count
-        return count / (last / 1000 - started), cpu
+        return (
+            max(record["timestamp_ms"] for key, (_, record) in self.enriched.seen.items() if key in ids)
+            / 1000
+        )
 
 
 def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
