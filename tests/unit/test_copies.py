@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from services.enrich.copies import (
@@ -14,6 +15,7 @@ from services.enrich.copies import (
     encode_entry,
     fingerprint,
     normalise,
+    shared_counts,
     story_id,
 )
 
@@ -283,3 +285,19 @@ def test_truncated_or_misaligned_payloads_raise_value_error():
         decode_entry(data[:20])
     with pytest.raises(ValueError, match="multiple of 4"):
         decode_entry(data[:-1])
+
+
+def test_shared_counts_agree_with_set_intersection_when_values_share_table_slots():
+    rng = np.random.default_rng(3)
+    # Values that agree in their low 12 bits land on one table slot: several tables are needed.
+    this = np.unique(np.concatenate([rng.integers(0, 2**32, 300), (rng.integers(1, 50, 20) << 12) | 7]))
+    this = this.astype(np.uint32)
+    others = [
+        np.unique(np.concatenate([rng.choice(this, k, replace=False), rng.integers(0, 2**32, 50)])).astype(
+            np.uint32
+        )
+        for k in (0, 1, 40, 300)
+    ] + [np.zeros(0, dtype=np.uint32), ((np.arange(30, dtype=np.uint32) << 12) | 7)]
+    expected = [len(set(this.tolist()) & set(o.tolist())) for o in others]
+    assert shared_counts(this, others).tolist() == expected
+    assert shared_counts(this, []).tolist() == []
