@@ -225,7 +225,12 @@ def is_copy(o: Overlap) -> bool:
       whose few sentences all occur in a long original is still counted, a single shared sentence is not.
     Two agencies writing one event separately share a few phrases, far below both bars.
     """
-    return o.shared_fraction >= MIN_SHARED and o.original_kept >= MIN_KEPT
+    return bool(_copy_bars(o.shared_fraction, o.original_kept))
+
+
+def _copy_bars(shared_fraction: Any, original_kept: Any) -> Any:
+    """is_copy's bars, on two numbers or on two arrays of them (`find` judges all its candidates at once)."""
+    return (shared_fraction >= MIN_SHARED) & (original_kept >= MIN_KEPT)
 
 
 def story_id(article_id: str) -> str:
@@ -426,8 +431,7 @@ class CopyIndex:
         this = np.fromiter(fp.shingles, dtype=np.uint32, count=len(fp.shingles))
         sizes = self._sizes[likely]
         shared = shared_counts(this, [slot.shingles for slot in slots])
-        # is_copy's bars on all at once; the earliest that passes is the original.
-        passing = np.flatnonzero((shared / this.size >= MIN_SHARED) & (shared / sizes >= MIN_KEPT))
+        passing = np.flatnonzero(_copy_bars(shared / this.size, shared / sizes))  # the first: earliest
         if passing.size == 0:
             return None
         slot = slots[int(passing[0])]
