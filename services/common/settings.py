@@ -7,6 +7,7 @@ Every field is documented in the README's settings table; keep the two in step.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ PREFIX = "NEWSWIRE_"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+LOG_FORMATS = ("console", "json")
 
 
 @dataclass(frozen=True)
@@ -138,24 +140,25 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        _check(
+        self._check(
             self.kafka_security_protocol in SECURITY_PROTOCOLS,
             "KAFKA_SECURITY_PROTOCOL",
             f"must be one of {', '.join(SECURITY_PROTOCOLS)}",
         )
-        _check(
+        self._check(
             self.kafka_sasl_mechanism in SASL_MECHANISMS,
             "KAFKA_SASL_MECHANISM",
             f"must be one of {', '.join(SASL_MECHANISMS)}",
         )
         if self.kafka_security_protocol.startswith("SASL"):
-            _check(
+            self._check(
                 bool(self.kafka_sasl_username and self.kafka_sasl_password),
                 "KAFKA_SASL_USERNAME",
                 "and NEWSWIRE_KAFKA_SASL_PASSWORD are required with a SASL security protocol",
+                show=False,
             )
         for name in ("broker_port", "ingest_port", "enrich_port"):
-            _check(0 < getattr(self, name) < 65536, name.upper(), "must be a TCP port (1-65535)")
+            self._check(0 < getattr(self, name) < 65536, name.upper(), "must be a TCP port (1-65535)")
         for name in (
             "topic_partitions",
             "topic_replication",
@@ -168,18 +171,18 @@ class Settings:
             "kafka_retry_backoff_ms",
             "copy_index_max_entries",
         ):
-            _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
-        _check(
+            self._check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
+        self._check(
             self.max_article_bytes <= self.max_request_bytes,
             "MAX_ARTICLE_BYTES",
             "must not exceed NEWSWIRE_MAX_REQUEST_BYTES",
         )
-        _check(
+        self._check(
             self.heartbeat_interval_s < self.session_timeout_s,
             "HEARTBEAT_INTERVAL_S",
             "must be below NEWSWIRE_SESSION_TIMEOUT_S",
         )
-        _check(self.log_format in ("json", "console"), "LOG_FORMAT", "must be json or console")
+        self._check(self.log_format in LOG_FORMATS, "LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}")
         for name in (
             "feed_poll_interval_s",
             "feed_timeout_s",
@@ -192,28 +195,38 @@ class Settings:
             "copy_window_s",
             "copy_index_catchup_timeout_s",
         ):
-            _check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
-        _check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
-        _check(self.ingest_auth in ("auto", "off"), "INGEST_AUTH", "must be auto or off")
-        _check(
+            self._check(getattr(self, name) > 0, name.upper(), "must be greater than 0")
+        self._check(self.drop_settle_s >= 0, "DROP_SETTLE_S", "must not be negative")
+        self._check(self.ingest_auth in ("auto", "off"), "INGEST_AUTH", "must be auto or off")
+        self._check(
             self.ingest_cpu in ("auto", "off") or self.ingest_cpu.isdigit(),
             "INGEST_CPU",
             "must be auto, off or a CPU number (e.g. 0)",
         )
-        _check(
+        self._check(
             not (self.ingest_auth == "off" and self.ingest_tokens_file),
             "INGEST_AUTH",
             "=off contradicts NEWSWIRE_INGEST_TOKENS_FILE: set one of them",
+            show=False,
         )
         for name in ("ingest_desk_rate", "ingest_desk_burst"):
-            _check(getattr(self, name) >= 0, name.upper(), "must not be negative")
+            self._check(getattr(self, name) >= 0, name.upper(), "must not be negative")
         parse_ner_models(self.ner_models, self.ner_model)
-        _check(self.ner_matmul in ("numpy", "blis"), "NER_MATMUL", "must be numpy or blis")
-        _check(
+        self._check(self.ner_matmul in ("numpy", "blis"), "NER_MATMUL", "must be numpy or blis")
+        self._check(
             not self.default_language or bool(_LANGUAGE_CODE.match(self.default_language)),
             "DEFAULT_LANGUAGE",
             "must be empty or a lower-case ISO 639-1 code (e.g. en)",
         )
+
+    def _check(self, ok: bool, name: str, message: str, *, show: bool = True) -> None:
+        """Raises naming the variable, and its value unless it is a secret (or not the point)."""
+        if ok:
+            return
+        field_name = name.lower()
+        shown = show and field_name not in _secret_fields() and hasattr(self, field_name)
+        value = f"={getattr(self, field_name)!r}" if shown else ""
+        raise SettingsError(f"{PREFIX}{name}{value} {message}")
 
     @property
     def ner_model_names(self) -> dict[str, str]:
@@ -242,13 +255,16 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def public_view(self) -> dict[str, object]:
-        """What is safe to print or log: secrets masked."""
+        """What is safe to print or log: secrets (the fields kept out of repr) masked."""
         view = dataclasses.asdict(self)
-        if view["kafka_sasl_password"]:
-            view["kafka_sasl_password"] = "********"
-        if view["ingest_token"]:
-            view["ingest_token"] = "********"
+        for name in _secret_fields():
+            if view[name]:
+                view[name] = "********"
         return view
+
+
+def _secret_fields() -> frozenset[str]:
+    return frozenset(f.name for f in fields(Settings) if not f.repr)
 
 
 def parse_ner_models(spec: str, english_model: str) -> dict[str, str]:
@@ -268,18 +284,39 @@ def parse_ner_models(spec: str, english_model: str) -> dict[str, str]:
     return models
 
 
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def parse_bool(key: str, raw: str) -> bool:
+    """Strict: true/false, 1/0, yes/no, on/off in any case; anything else is an error, not "true"."""
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise SettingsError(f"{key}={raw!r} is not a boolean: use one of {', '.join(_TRUE + _FALSE)} (any case)")
+
+
 def _coerce(key: str, raw: str, type_name: object) -> object:
+    # The annotations are strings (`from __future__ import annotations`): "int", "float", "bool", "str".
     kind = str(type_name)
-    try:
-        if kind == "int":
+    if kind == "bool":
+        return parse_bool(key, raw)
+    if kind == "int":
+        try:
             return int(raw)
-        if kind == "float":
-            return float(raw)
-    except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not a valid {kind}") from None
-    return raw.strip()
-
-
-def _check(ok: bool, name: str, message: str) -> None:
-    if not ok:
-        raise SettingsError(f"{PREFIX}{name} {message}")
+        except ValueError:
+            raise SettingsError(f"{key}={raw!r} is not a whole number (e.g. 3)") from None
+    if kind == "float":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{key}={raw!r} is not a number (e.g. 2.5)") from None
+        if not math.isfinite(value):
+            raise SettingsError(f"{key}={raw!r} is not a finite number (e.g. 2.5)")
+        return value
+    if kind == "str":
+        return raw.strip()
+    # A field of another type would otherwise be handed the raw string: say so the day one is added.
+    raise TypeError(f"Settings cannot read a {kind} field from {key}; teach _coerce the type")
