@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.enrichment_speed import interleaved_rates  # noqa: E402
 from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
-from services.enrich.copies import CopyIndex, Entry, encode_entry, fingerprint, story_id  # noqa: E402
-from services.enrich.copy_replica import CopyStage  # noqa: E402
-from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
+from services.enrich.copies.rule import CopyIndex, Entry, encode_entry, fingerprint, story_id  # noqa: E402
 from services.enrich.pipeline import build_enricher  # noqa: E402
+from services.enrich.worker.copy_replica import CopyStage  # noqa: E402
+from services.evaluation.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
 
 WORDS = 300
 VOCABULARY = [w for a in load_corpus(DEFAULT_CORPUS) for w in a["body_text"].split()]

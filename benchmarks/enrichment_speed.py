@@ -12,7 +12,7 @@ NER), taken in each round from the time each side spent on the same batches and 
 over rounds, not the absolute rates, which depend on the machine.
 
 Each round also runs the full enrichment with the other BLAS for the NER's dense layers
-(`NEWSWIRE_NER_MATMUL`, services/enrich/matmul.py), so the choice is measured on the machine at hand.
+(`NEWSWIRE_NER_MATMUL`, services/enrich/entities/matmul.py), so the choice is measured on the machine at hand.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
-from services.enrich.entities import UNUSED_COMPONENTS  # noqa: E402
-from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
-from services.enrich.matmul import MATMULS, blis_kernels, use_matmul  # noqa: E402
+from services.enrich.entities.extract import UNUSED_COMPONENTS  # noqa: E402
+from services.enrich.entities.matmul import MATMULS, blis_kernels, use_matmul  # noqa: E402
 from services.enrich.pipeline import build_enricher  # noqa: E402
+from services.evaluation.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
 
 TARGET_WORDS = 750
 

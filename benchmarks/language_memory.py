@@ -23,7 +23,7 @@ import json, resource, sys
 sys.path.insert(0, {root!r})
 from services.common.records import build_raw_article, utc_now
 from services.common.settings import Settings
-from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus
+from services.evaluation.evaluation import DEFAULT_CORPUS, load_corpus
 from services.enrich.pipeline import build_enricher
 
 def rss_mib():

@@ -57,7 +57,7 @@ from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.serialization import dumps  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.tail import follow  # noqa: E402
-from services.enrich.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
+from services.evaluation.evaluation import DEFAULT_CORPUS, load_corpus  # noqa: E402
 from services.ingest.cpu import choose_cpu, current_cpu  # noqa: E402
 from services.runner import FAST_GROUP  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Regenerates services/enrich/data/given_names.txt from Faker's per-locale given-name lists.
+"""Regenerates services/enrich/entities/data/given_names.txt from Faker's per-locale given-name lists.
 
 Faker (pinned in the dev group) keeps given names for some 80 locales; the worker only needs the
 Latin-script, single-word ones, as a plain sorted file, so it does not import Faker at run time.
@@ -13,7 +13,9 @@ import pkgutil
 import re
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().parent.parent / "services" / "enrich" / "data" / "given_names.txt"
+TARGET = (
+    Path(__file__).resolve().parent.parent / "services" / "enrich" / "entities" / "data" / "given_names.txt"
+)
 # One capitalised word in Latin script: what a name looks like in English-language wire copy.
 _LATIN_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿāăąćčďđēėęěğīıįķļłńņňōőœŕřśşšţťūůűųźżž'’-]+$")
 _ATTRIBUTES = ("first_names", "first_names_male", "first_names_female")

@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "republication detection (--help)",
     )
 
-    # `eval` has its own options (services/enrich/evaluation.py); every other verb takes only its own.
+    # `eval` has its own options (services/evaluation/evaluation.py); every other verb takes only its own.
     args, rest = parser.parse_known_args(argv)
     if rest and args.verb != "eval":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -125,19 +125,19 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{name}: {'created' if name in created else 'exists'}")
         return 0
     if args.verb == "eval" and any(a.split("=")[0] == "--copies" for a in args.rest):
-        from services.enrich.copies_eval import main as copies_eval_main
+        from services.evaluation.copies_eval import main as copies_eval_main
 
         return copies_eval_main(settings, args.rest)  # republication detection, no NER needed
     if args.verb == "eval" and any(a.split("=")[0] == "--syndication" for a in args.rest):
-        from services.enrich.syndication_eval import main as syndication_eval_main
+        from services.evaluation.syndication_eval import main as syndication_eval_main
 
         return syndication_eval_main(settings, args.rest)  # labelled real copy, no NER needed
     if args.verb == "eval":
         if any(a == "--conll" or a.startswith("--conll=") for a in args.rest):
-            from services.enrich.conll_eval import main as conll_main
+            from services.evaluation.conll_eval import main as conll_main
 
             return conll_main(settings, args.rest)
-        from services.enrich.evaluation import main as eval_main
+        from services.evaluation.evaluation import main as eval_main
 
         return eval_main(settings, args.rest)
     raise AssertionError(args.verb)

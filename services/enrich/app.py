@@ -23,16 +23,16 @@ from services.common.metrics import new_registry
 from services.common.records import utc_now
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
-from services.enrich.batches import BatchProcessor, RawMessage
-from services.enrich.copies import CopyIndex
-from services.enrich.copy_replica import CopyStage, ReplicaReader
-from services.enrich.dead_letters import Source
+from services.enrich.copies.rule import CopyIndex
+from services.enrich.entities.matmul import blis_kernels
 from services.enrich.exceptions import DeliveryFailed
-from services.enrich.matmul import blis_kernels
-from services.enrich.metrics import EnrichMetrics
 from services.enrich.pipeline import Enricher, build_enricher
-from services.enrich.ready_batches import ready_batches
-from services.enrich.transport import EnrichApp, fetch_wait_ms, set_fetch_wait
+from services.enrich.worker.batches import BatchProcessor, RawMessage
+from services.enrich.worker.copy_replica import CopyStage, ReplicaReader
+from services.enrich.worker.dead_letters import Source
+from services.enrich.worker.metrics import EnrichMetrics
+from services.enrich.worker.ready_batches import ready_batches
+from services.enrich.worker.transport import EnrichApp, fetch_wait_ms, set_fetch_wait
 
 log = get_logger("newswire.enrich")
 LAG_INTERVAL_S = 5.0

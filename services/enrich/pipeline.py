@@ -21,13 +21,13 @@ from spacy.language import Language
 
 from services.common.records import rfc3339, utc_now
 from services.common.settings import parse_ner_models
-from services.enrich.copies import Fingerprint, fingerprint, story_id
-from services.enrich.doc_text import made_doc
-from services.enrich.entities import entities_from_doc, load_pipeline, ner_text
-from services.enrich.language_models import load_language_pipeline
-from services.enrich.languages import declared_language, detect_language, warm_up
-from services.enrich.outlets import OutletIndex, load_outlets
-from services.enrich.syndication import find_syndication, mask_spans, syndication_tags
+from services.enrich.copies.rule import Fingerprint, fingerprint, story_id
+from services.enrich.entities.doc_text import made_doc
+from services.enrich.entities.extract import entities_from_doc, load_pipeline, ner_text
+from services.enrich.entities.language_models import load_language_pipeline
+from services.enrich.entities.languages import declared_language, detect_language, warm_up
+from services.enrich.syndication.outlets import OutletIndex, load_outlets
+from services.enrich.syndication.tagger import find_syndication, mask_spans, syndication_tags
 
 PIPELINE_VERSION = version("newswire")
 
@@ -51,7 +51,7 @@ class Enricher:
     default_language: str | None = "en"
     """Assumed when the copy declares no language and detection is not confident; None: no entities."""
     fingerprints: bool = False
-    """Fingerprint each article for republication detection (copies.py), inside the enrichment time."""
+    """Fingerprint each article for republication detection (copies/rule.py), inside the enrichment time."""
 
     @property
     def models(self) -> dict[str, NerModel]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from services.common.settings import Settings
-from services.enrich.copies_eval import DEFAULT_COPIES, load_stream, score_stream
-from services.enrich.outlets import load_outlets
+from services.enrich.syndication.outlets import load_outlets
+from services.evaluation.copies_eval import DEFAULT_COPIES, load_stream, score_stream
 
 HARD_NEGATIVES = ("same-event", "follow-up", "press-release", "new-version")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.settings import Settings
-from services.enrich.evaluation import DEFAULT_CORPUS, evaluate, load_corpus
+from services.evaluation.evaluation import DEFAULT_CORPUS, evaluate, load_corpus
 
 
 @pytest.fixture(scope="module")

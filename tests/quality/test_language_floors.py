@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from services.common.settings import Settings
-from services.enrich.evaluation import DEFAULT_CORPUS, evaluate, load_corpus
-from services.enrich.language_eval import score
+from services.evaluation.evaluation import DEFAULT_CORPUS, evaluate, load_corpus
+from services.evaluation.language_eval import score
 
 FLOORS = {
     "french_entity_f1": 0.90,  # reached 0.914 (PERSON+ORG+GPE) on tests/corpus/french.jsonl

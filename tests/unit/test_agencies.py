@@ -2,7 +2,7 @@
 
 import orjson
 
-from services.enrich.outlets import AGENCIES, BUILTIN, STYLES, load_outlets
+from services.enrich.syndication.outlets import AGENCIES, BUILTIN, STYLES, load_outlets
 
 ROWS = orjson.loads(AGENCIES.read_bytes())
 

@@ -10,12 +10,12 @@ from prometheus_client import CollectorRegistry
 from services.common.records import build_raw_article
 from services.common.schemas import compile_validators
 from services.common.serialization import dumps, loads
-from services.enrich.batches import BatchProcessor, RawMessage
-from services.enrich.copies import CopyIndex, decode_entry, fingerprint
-from services.enrich.copy_replica import CopyStage
-from services.enrich.dead_letters import Source
+from services.enrich.copies.rule import CopyIndex, decode_entry, fingerprint
 from services.enrich.exceptions import DeliveryFailed
-from services.enrich.metrics import EnrichMetrics
+from services.enrich.worker.batches import BatchProcessor, RawMessage
+from services.enrich.worker.copy_replica import CopyStage
+from services.enrich.worker.dead_letters import Source
+from services.enrich.worker.metrics import EnrichMetrics
 
 WHEN = datetime(2026, 11, 25, tzinfo=UTC)
 

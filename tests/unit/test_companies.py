@@ -5,7 +5,7 @@ import spacy
 
 from services.common.records import build_raw_article, utc_now
 from services.common.settings import Settings
-from services.enrich.companies import legal_form_names
+from services.enrich.entities.companies import legal_form_names
 from services.enrich.pipeline import build_enricher
 from tests.unit.test_entities import hand_doc
 

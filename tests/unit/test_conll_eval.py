@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.enrich.conll_eval import (
+from services.evaluation.conll_eval import (
     error_families,
     newswire_mentions,
     parse_conll,

@@ -1,11 +1,11 @@
-"""Republication detection (services/enrich/copies.py): fingerprints, the index, the one rule."""
+"""Republication detection (services/enrich/copies/rule.py): fingerprints, the index, the one rule."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from services.enrich.copies import (
+from services.enrich.copies.rule import (
     MIN_WORDS,
     CopyIndex,
     CopyMatch,

@@ -1,12 +1,12 @@
-"""newswire eval --copies: scoring of a labelled stream (services/enrich/copies_eval.py)."""
+"""newswire eval --copies: scoring of a labelled stream (services/evaluation/copies_eval.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.common.settings import Settings
-from services.enrich.copies_eval import Tally, format_report, score_stream
-from services.enrich.outlets import load_outlets
+from services.enrich.syndication.outlets import load_outlets
+from services.evaluation.copies_eval import Tally, format_report, score_stream
 from tests.unit.test_copies import OTHER_AGENCY, STORY
 
 

@@ -1,7 +1,7 @@
 """The worker's side of the copy index: what it takes from the topic, and what it indexes itself."""
 
-from services.enrich.copies import CopyIndex, Entry, encode_entry, fingerprint, story_id
-from services.enrich.copy_replica import CopyStage
+from services.enrich.copies.rule import CopyIndex, Entry, encode_entry, fingerprint, story_id
+from services.enrich.worker.copy_replica import CopyStage
 
 NOW = 1_800_000_000.0
 WINDOW = 3600.0

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.schemas import compile_validators
-from services.enrich.dead_letters import MAX_ORIGINAL_BYTES, Source, dead_letter
 from services.enrich.exceptions import PoisonRecord
-from services.enrich.raw_records import decode_raw_article
+from services.enrich.worker.dead_letters import MAX_ORIGINAL_BYTES, Source, dead_letter
+from services.enrich.worker.raw_records import decode_raw_article
 
 WHEN = datetime(2026, 11, 25, tzinfo=UTC)
 SOURCE = Source("news.articles.raw", 2, 41)

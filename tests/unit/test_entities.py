@@ -1,4 +1,4 @@
-"""Named entities: the rules in entities.py and places.py, end to end through the enricher where the small
+"""Named entities: the rules in entities/extract.py and places.py, end to end through the enricher where the small
 model's decision is stable, and on hand-built docs (doc.ents set by hand) where it would not be."""
 
 import pytest
@@ -6,9 +6,9 @@ import spacy
 
 from services.common.records import build_raw_article, utc_now
 from services.common.settings import Settings
-from services.enrich.entities import ENTITY_TYPES, entities_from_doc, ner_text, title_case
+from services.enrich.entities.extract import ENTITY_TYPES, entities_from_doc, ner_text, title_case
+from services.enrich.entities.places import COMPONENT, gazetteer, place_types
 from services.enrich.pipeline import build_enricher
-from services.enrich.places import COMPONENT, gazetteer, place_types
 
 NUMERIC_TYPES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
 

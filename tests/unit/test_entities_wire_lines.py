@@ -8,8 +8,8 @@ import spacy
 
 from services.common.records import build_raw_article, utc_now
 from services.common.settings import Settings
+from services.enrich.entities.wire_lines import caps_line, is_sports, split_at_breaks
 from services.enrich.pipeline import build_enricher
-from services.enrich.wire_lines import caps_line, is_sports, split_at_breaks
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from services.common.records import build_raw_article, utc_now
 from services.common.schemas import compile_validators
 from services.common.settings import Settings, parse_ner_models
 from services.enrich.app import LanguageCounting
-from services.enrich.language_models import contract_type, name_part
-from services.enrich.languages import declared_language, detect_language
-from services.enrich.metrics import EnrichMetrics
+from services.enrich.entities.language_models import contract_type, name_part
+from services.enrich.entities.languages import declared_language, detect_language
 from services.enrich.pipeline import build_enricher
+from services.enrich.worker.metrics import EnrichMetrics
 
 FRENCH = (
     "MARSEILLE (AFP) - Les soignants des hôpitaux de Marseille et de Lyon ont cessé le travail mardi. "

@@ -4,8 +4,8 @@ import pytest
 import spacy
 
 from services.common.settings import Settings
-from services.enrich.entities import UNUSED_COMPONENTS
-from services.enrich.matmul import matmul_of, use_matmul
+from services.enrich.entities.extract import UNUSED_COMPONENTS
+from services.enrich.entities.matmul import matmul_of, use_matmul
 from services.enrich.pipeline import build_enricher
 from tests.conftest import SEED_STORY
 

@@ -7,15 +7,15 @@ import orjson
 import pytest
 
 from services.common.exceptions import SettingsError
-from services.enrich.organisations import (
+from services.enrich.entities.organisations import (
     BUILTIN,
     KINDS,
     canonical,
     load_organisations,
     ruler_patterns,
 )
-from services.enrich.outlets import load_outlets
 from services.enrich.pipeline import build_enricher
+from services.enrich.syndication.outlets import load_outlets
 
 # Ordinary words, names and places that are also (part of) an organisation's name: never ruler patterns.
 AMBIGUOUS = [
@@ -241,7 +241,7 @@ def test_outlets_are_left_to_the_outlet_ruler(nlp):
 
 
 def test_mentions_of_a_listed_organisation_are_one_entity_named_by_its_fullest_form(nlp):
-    from services.enrich.entities import entities_from_doc
+    from services.enrich.entities.extract import entities_from_doc
 
     doc = nlp("Labour won the vote. The Labour Party said turnout was high, and Labour will govern.")
     (labour,) = [e for e in entities_from_doc(doc) if "Labour" in e.name]

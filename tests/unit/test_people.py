@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from services.enrich.name_lists import GIVEN_NAMES
-from services.enrich.people import given_name_people, looks_like_person
-from services.enrich.places import gazetteer
+from services.enrich.entities.name_lists import GIVEN_NAMES
+from services.enrich.entities.people import given_name_people, looks_like_person
+from services.enrich.entities.places import gazetteer
 from tests.unit.test_entities import hand_doc
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.enrich.ready_batches import ready_batches
+from services.enrich.worker.ready_batches import ready_batches
 
 
 class FakeStream:
@@ -89,7 +89,7 @@ async def test_closing_stops_the_pump():
 
 
 def test_the_fetch_wait_is_long_only_while_batches_come_full():
-    from services.enrich.transport import fetch_wait_ms
+    from services.enrich.worker.transport import fetch_wait_ms
 
     assert fetch_wait_ms(8, 8, idle_ms=10, backlog_ms=100) == 100
     assert [fetch_wait_ms(n, 8, idle_ms=10, backlog_ms=100) for n in (1, 7)] == [10, 10]
@@ -98,7 +98,7 @@ def test_the_fetch_wait_is_long_only_while_batches_come_full():
 def test_the_wait_reaches_the_running_fetcher():
     from types import SimpleNamespace
 
-    from services.enrich.transport import set_fetch_wait
+    from services.enrich.worker.transport import set_fetch_wait
 
     fetcher = SimpleNamespace(_fetch_max_wait_ms=10)
     consumer = SimpleNamespace(_thread=SimpleNamespace(_consumer=SimpleNamespace(_fetcher=fetcher)))

@@ -7,9 +7,9 @@ from collections import Counter
 import spacy
 
 from services.common.settings import Settings
-from services.enrich.doc_text import made_doc, span_text, text_of, words_of
-from services.enrich.entities import UNUSED_COMPONENTS, _Group, whole_words
-from services.enrich.outlets import load_outlets
+from services.enrich.entities.doc_text import made_doc, span_text, text_of, words_of
+from services.enrich.entities.extract import UNUSED_COMPONENTS, _Group, whole_words
+from services.enrich.syndication.outlets import load_outlets
 from tests.conftest import SEED_STORY
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.enrich.scores import Counts, normalise_name, score_entities, score_outlets
+from services.evaluation.scores import Counts, normalise_name, score_entities, score_outlets
 
 GOLD = [
     {"name": "Vladimir Putin", "type": "PERSON", "aliases": ["Putin"]},
@@ -54,8 +54,8 @@ def test_precision_recall_f1():
 
 
 def test_an_outlet_named_as_the_story_writes_it_also_matches_its_canonical_name():
-    from services.enrich.evaluation import _with_outlet_name
-    from services.enrich.outlets import load_outlets
+    from services.enrich.syndication.outlets import load_outlets
+    from services.evaluation.evaluation import _with_outlet_name
 
     outlets = load_outlets(None)
     gold = [

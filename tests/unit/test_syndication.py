@@ -5,8 +5,8 @@ import re
 import orjson
 import pytest
 
-from services.enrich.outlets import AGENCIES, BUILTIN, load_outlets
-from services.enrich.syndication import find_syndication, mask_spans, syndication_tags
+from services.enrich.syndication.outlets import AGENCIES, BUILTIN, load_outlets
+from services.enrich.syndication.tagger import find_syndication, mask_spans, syndication_tags
 from tests.conftest import SEED_STORY
 
 # Two ordinary story lines: no outlet, no credit.

@@ -4,8 +4,8 @@ import orjson
 import pytest
 
 from services.cli import main
-from services.enrich.outlets import load_outlets
-from services.enrich.syndication_eval import SyndicationReport, load_pages, score_page, score_pages
+from services.enrich.syndication.outlets import load_outlets
+from services.evaluation.syndication_eval import SyndicationReport, load_pages, score_page, score_pages
 
 WIRE = "OSLO (AP) — The harbour council met on Tuesday.\nMembers voted 7-2.\n"
 STAFF = "The harbour council met on Tuesday.\nMembers voted 7-2, the mayor told Reuters.\n"

@@ -5,8 +5,8 @@ Every story here is invented, in the house style of the wire or paper it imitate
 
 import pytest
 
-from services.enrich.outlets import load_outlets
-from services.enrich.syndication import find_syndication
+from services.enrich.syndication.outlets import load_outlets
+from services.enrich.syndication.tagger import find_syndication
 
 STORY = "The harbour council met on Tuesday to debate the new ferry plan.\nMembers voted 7-2 in favour.\n"
 

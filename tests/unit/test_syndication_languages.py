@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.enrich.outlets import load_outlets
-from services.enrich.syndication import find_syndication
+from services.enrich.syndication.outlets import load_outlets
+from services.enrich.syndication.tagger import find_syndication
 
 AFP = "Agence France-Presse"
 

@@ -21,17 +21,17 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from services.enrich.companies import COMPONENT as COMPANIES_COMPONENT
-from services.enrich.doc_text import text_of
-from services.enrich.matmul import use_matmul
-from services.enrich.organisations import COMPONENT as ORGANISATIONS_COMPONENT
-from services.enrich.outlets import OutletIndex
-from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES
-from services.enrich.people import COMPONENT as PEOPLE_COMPONENT
-from services.enrich.places import COMPONENT as PLACE_TYPES_COMPONENT
-from services.enrich.places import gazetteer, is_demonym
-from services.enrich.wire_lines import COMPONENT as WIRE_LINES_COMPONENT
-from services.enrich.wire_lines import caps_line
+from services.enrich.entities.companies import COMPONENT as COMPANIES_COMPONENT
+from services.enrich.entities.doc_text import text_of
+from services.enrich.entities.matmul import use_matmul
+from services.enrich.entities.organisations import COMPONENT as ORGANISATIONS_COMPONENT
+from services.enrich.entities.people import AMBIGUOUS_TITLES, PERSON_TITLES
+from services.enrich.entities.people import COMPONENT as PEOPLE_COMPONENT
+from services.enrich.entities.places import COMPONENT as PLACE_TYPES_COMPONENT
+from services.enrich.entities.places import gazetteer, is_demonym
+from services.enrich.entities.wire_lines import COMPONENT as WIRE_LINES_COMPONENT
+from services.enrich.entities.wire_lines import caps_line
+from services.enrich.syndication.outlets import OutletIndex
 
 ENTITY_TYPES = (
     "PERSON",

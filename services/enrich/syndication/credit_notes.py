@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from services.enrich.datelines import looks_like_publication, outlet_name
-from services.enrich.name_lists import given_names
-from services.enrich.outlets import OutletIndex
+from services.enrich.entities.name_lists import given_names
+from services.enrich.syndication.datelines import looks_like_publication, outlet_name
+from services.enrich.syndication.outlets import OutletIndex
 
 CLOSING_LINES = 8  # credit lines sit in the last few lines of wire copy
 HEAD_LINES = 3

@@ -26,8 +26,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from services.enrich.doc_text import span_text, text_of, words_of
-from services.enrich.name_lists import given_names
+from services.enrich.entities.doc_text import span_text, text_of, words_of
+from services.enrich.entities.name_lists import given_names
 
 COMPONENT = "place_types"
 # Words before a name that make it a place: "in Clinton", "from Mitchell".

@@ -26,9 +26,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from services.enrich.doc_text import words_of
-from services.enrich.name_lists import given_names
-from services.enrich.places import SPEECH_VERBS, gazetteer
+from services.enrich.entities.doc_text import words_of
+from services.enrich.entities.name_lists import given_names
+from services.enrich.entities.places import SPEECH_VERBS, gazetteer
 
 COMPONENT = "given_name_people"
 RELABELLED = ("ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")

@@ -22,9 +22,9 @@ import pycountry
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from services.enrich.entities import load_model_with_outlets
-from services.enrich.outlets import OutletIndex
-from services.enrich.places import gazetteer
+from services.enrich.entities.extract import load_model_with_outlets
+from services.enrich.entities.places import gazetteer
+from services.enrich.syndication.outlets import OutletIndex
 
 COMPONENT = "newswire_wikiner_labels"
 WIKINER_TYPES = {"PER": "PERSON", "ORG": "ORG"}
@@ -37,7 +37,7 @@ TRANSLATED = ("fr", "es", "de", "it", "pt", "nl")
 def places_in_other_languages() -> frozenset[str]:
     """Country names in the detected languages (ISO 3166 translations shipped with pycountry), the
     English gazetteer, and other-language names of large cities (GeoNames alternate names)."""
-    from services.enrich.places import _geonames  # the cache places.py already holds: loaded once
+    from services.enrich.entities.places import _geonames  # the cache places.py already holds: loaded once
 
     names = set(gazetteer()[0])
     for language in TRANSLATED:

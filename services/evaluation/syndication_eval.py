@@ -25,9 +25,9 @@ from typing import Any
 
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
-from services.enrich.outlets import OutletIndex, load_outlets
-from services.enrich.scores import Counts, normalise_name
-from services.enrich.syndication import find_syndication
+from services.enrich.syndication.outlets import OutletIndex, load_outlets
+from services.enrich.syndication.tagger import find_syndication
+from services.evaluation.scores import Counts, normalise_name
 
 
 @dataclass

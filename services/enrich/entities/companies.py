@@ -23,9 +23,9 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from services.enrich.doc_text import text_of, words_of
-from services.enrich.people import AMBIGUOUS_TITLES, PERSON_TITLES, looks_like_person
-from services.enrich.places import gazetteer
+from services.enrich.entities.doc_text import text_of, words_of
+from services.enrich.entities.people import AMBIGUOUS_TITLES, PERSON_TITLES, looks_like_person
+from services.enrich.entities.places import gazetteer
 
 COMPONENT = "legal_form_names"
 # Legal forms (and club suffixes) that close a name in business and sports copy, as the tokenizer splits them.

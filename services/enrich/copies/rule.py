@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import rensa
 
-from services.enrich.outlets import slug
+from services.enrich.syndication.outlets import slug
 
 SHINGLE_WORDS = 5
 MIN_WORDS = 40

@@ -26,7 +26,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.logs import get_logger
-from services.enrich.copies import CopyIndex, Entry, Fingerprint, check_copy, decode_entry
+from services.enrich.copies.rule import CopyIndex, Entry, Fingerprint, check_copy, decode_entry
 
 log = get_logger("newswire.enrich.copies")
 EXPIRE_EVERY_S = 60.0

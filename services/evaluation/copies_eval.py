@@ -26,10 +26,10 @@ from typing import Any
 
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
-from services.enrich.copies import CopyIndex, check_copy, fingerprint, story_id
-from services.enrich.outlets import OutletIndex, load_outlets
-from services.enrich.scores import Counts
-from services.enrich.syndication import find_syndication, syndication_tags
+from services.enrich.copies.rule import CopyIndex, check_copy, fingerprint, story_id
+from services.enrich.syndication.outlets import OutletIndex, load_outlets
+from services.enrich.syndication.tagger import find_syndication, syndication_tags
+from services.evaluation.scores import Counts
 
 DEFAULT_COPIES = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "copies.jsonl"
 WINDOW_S = 7 * 86400.0

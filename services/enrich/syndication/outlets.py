@@ -21,7 +21,7 @@ import orjson
 from retrie.trie import Trie
 
 from services.common.exceptions import SettingsError
-from services.enrich.name_lists import ListedName
+from services.enrich.entities.name_lists import ListedName
 
 BUILTIN = Path(__file__).with_name("data") / "outlets.json"
 AGENCIES = Path(__file__).with_name("data") / "agencies.json"

@@ -32,10 +32,10 @@ import spacy
 
 from services.common.serialization import dumps_pretty
 from services.common.settings import Settings
-from services.enrich.entities import UNUSED_COMPONENTS, ner_text
-from services.enrich.matmul import use_matmul
+from services.enrich.entities.extract import UNUSED_COMPONENTS, ner_text
+from services.enrich.entities.matmul import use_matmul
 from services.enrich.pipeline import build_enricher
-from services.enrich.scores import Counts
+from services.evaluation.scores import Counts
 
 CONLL_TYPES = ("PER", "ORG", "LOC", "MISC")
 HEADLINE_TYPES = ("PER", "ORG", "LOC")

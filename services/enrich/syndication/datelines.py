@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.enrich.outlets import OutletIndex
+from services.enrich.syndication.outlets import OutletIndex
 
 HEAD_LINES = 3  # a dateline opens the story, possibly under a headline or kicker line
 _WORD = r"[A-Z][\w.'’-]*"

@@ -23,9 +23,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from services.enrich.doc_text import text_of, words_of
-from services.enrich.people import looks_like_person
-from services.enrich.places import COUNTRY_FORMS, countries, gazetteer
+from services.enrich.entities.doc_text import text_of, words_of
+from services.enrich.entities.people import looks_like_person
+from services.enrich.entities.places import COUNTRY_FORMS, countries, gazetteer
 
 COMPONENT = "wire_lines"
 _SPORTS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.serialization import dumps_pretty, loads
-from services.enrich.languages import detect_language
+from services.enrich.entities.languages import detect_language
 
 
 def score(articles: list[dict[str, Any]]) -> dict[str, Any]:

@@ -21,11 +21,11 @@ import spacy
 from services.common.records import SUBMISSION_FIELDS, build_raw_article, utc_now
 from services.common.serialization import dumps_pretty, loads
 from services.common.settings import Settings
-from services.enrich.entities import UNUSED_COMPONENTS, ner_text
-from services.enrich.matmul import use_matmul
-from services.enrich.outlets import OutletIndex
+from services.enrich.entities.extract import UNUSED_COMPONENTS, ner_text
+from services.enrich.entities.matmul import use_matmul
 from services.enrich.pipeline import build_enricher
-from services.enrich.scores import Counts, Miss, micro, same_outlets, score_entities, score_outlets
+from services.enrich.syndication.outlets import OutletIndex
+from services.evaluation.scores import Counts, Miss, micro, same_outlets, score_entities, score_outlets
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "corpus" / "articles.jsonl"
 TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP")
@@ -246,7 +246,7 @@ def main(settings: Settings, argv: Sequence[str] = ()) -> int:
     )
     args = parser.parse_args(list(argv))
     if args.languages:
-        from services.enrich.language_eval import main as language_eval_main
+        from services.evaluation.language_eval import main as language_eval_main
 
         return language_eval_main(args.languages, as_json=args.json)
     articles = load_corpus(args.corpus)

@@ -22,13 +22,13 @@ from typing import Any
 from services.common.logs import get_logger
 from services.common.schemas import Validator
 from services.common.serialization import dumps
-from services.enrich.copies import Entry, encode_entry
-from services.enrich.copy_replica import CopyStage
-from services.enrich.dead_letters import Source, dead_letter
+from services.enrich.copies.rule import Entry, encode_entry
 from services.enrich.exceptions import DeliveryFailed, PoisonRecord
-from services.enrich.metrics import EnrichMetrics, origin_label
 from services.enrich.pipeline import Enricher
-from services.enrich.raw_records import decode_raw_article
+from services.enrich.worker.copy_replica import CopyStage
+from services.enrich.worker.dead_letters import Source, dead_letter
+from services.enrich.worker.metrics import EnrichMetrics, origin_label
+from services.enrich.worker.raw_records import decode_raw_article
 
 log = get_logger("newswire.enrich")
 

@@ -24,8 +24,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from services.common.exceptions import SettingsError
-from services.enrich.companies import LEGAL_FORMS
-from services.enrich.name_lists import ListedName
+from services.enrich.entities.companies import LEGAL_FORMS
+from services.enrich.entities.name_lists import ListedName
 
 COMPONENT = "organisation_names"
 BUILTIN = Path(__file__).with_name("data") / "organisations.json"

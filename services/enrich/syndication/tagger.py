@@ -35,10 +35,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.enrich.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits, unique
-from services.enrich.datelines import find_dateline, is_call_sign, looks_like_publication
-from services.enrich.name_lists import given_names
-from services.enrich.outlets import OutletIndex
+from services.enrich.entities.name_lists import given_names
+from services.enrich.syndication.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits, unique
+from services.enrich.syndication.datelines import find_dateline, is_call_sign, looks_like_publication
+from services.enrich.syndication.outlets import OutletIndex
 
 _BEFORE_CUE = re.compile(
     # The cue may open a sentence ("According to Reuters, ..."): its words match in any case.
