@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         enrich_main(settings)
         return 0
     if args.verb == "publish":
-        from services.ingest.publish_cli import publish_paths
+        from services.ingest.sources.publish_cli import publish_paths
 
         return publish_paths(
             settings,
@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             token=args.token,
         )
     if args.verb == "token":
-        from services.ingest.auth import token_entry
+        from services.ingest.web.auth import token_entry
 
         print(token_entry(args.desk, args.provider))
         return 0

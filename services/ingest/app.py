@@ -18,15 +18,15 @@ from services.common.logs import configure_logging, get_logger
 from services.common.metrics import new_registry
 from services.common.schemas import compile_validators
 from services.common.settings import Settings
-from services.ingest.access import Access
 from services.ingest.cpu import keep_to_one_cpu
-from services.ingest.http_api import routes
-from services.ingest.http_limits import header_limits_protocol
 from services.ingest.intake import Intake
-from services.ingest.kafka_link import KafkaLink
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publish_slots import PublishSlots
-from services.ingest.publisher import ArticlePublisher
+from services.ingest.publishing.kafka_link import KafkaLink
+from services.ingest.publishing.publish_slots import PublishSlots
+from services.ingest.publishing.publisher import ArticlePublisher
+from services.ingest.web.access import Access
+from services.ingest.web.http_api import routes
+from services.ingest.web.http_limits import header_limits_protocol
 
 log = get_logger("newswire.ingest")
 
@@ -112,8 +112,8 @@ async def _start_background(settings: Settings, intake: Intake, metrics: IngestM
 
     A bad feed list fails start-up (the error names the entry and field) rather than polling nothing.
     """
-    from services.ingest.dropfolder import DropFolder
-    from services.ingest.feeds import FeedPoller, FeedState, load_feeds
+    from services.ingest.sources.dropfolder import DropFolder
+    from services.ingest.sources.feeds import FeedPoller, FeedState, load_feeds
 
     tasks: list[asyncio.Task] = []
     if settings.feeds_file:

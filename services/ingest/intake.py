@@ -11,7 +11,7 @@ from services.common.schemas import Validator
 from services.common.serialization import dumps
 from services.ingest.exceptions import Rejected
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publisher import ArticlePublisher
+from services.ingest.publishing.publisher import ArticlePublisher
 
 # What a request may ask of the event loop: a few articles' checks (~30 us each) and sends, rather than
 # the hand-over to a publish thread and back. Larger batches go to a thread: with the process on one

@@ -27,7 +27,7 @@ class IngestMetrics:
     circuit_refusals: Counter
     publishes_in_flight: Gauge
     kafka_client_errors: Counter
-    # Access (services/ingest/access.py): the desk label comes from the tokens file, so it stays bounded.
+    # Access (services/ingest/web/access.py): the desk label comes from the tokens file, so it stays bounded.
     desk_requests: Counter
     desk_articles: Counter
     auth_failures: Counter

@@ -11,7 +11,7 @@ import sys
 import httpx
 import pytest
 
-from services.ingest.auth import hash_token
+from services.ingest.web.auth import hash_token
 from tests.conftest import REPO
 from tests.integration.conftest import read_all, scrape
 

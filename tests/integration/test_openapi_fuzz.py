@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error, status_code_conformance
 from services.common.broker import free_port
 from services.common.kafka import ensure_topics
 from services.common.settings import Settings
-from services.ingest.auth import hash_token
+from services.ingest.web.auth import hash_token
 from tests.integration.conftest import Stack, start_service, stop_process
 
 TOKEN = "fuzzing-desk-token"

@@ -10,10 +10,10 @@ import pytest
 
 from services.common.exceptions import SettingsError
 from services.common.settings import Settings
-from services.ingest.auth import AccessDenied, Gate, hash_token, is_loopback, load_desks, token_entry
-from services.ingest.encodings import decode_body
 from services.ingest.exceptions import Rejected
-from services.ingest.quotas import Quotas
+from services.ingest.web.auth import AccessDenied, Gate, hash_token, is_loopback, load_desks, token_entry
+from services.ingest.web.encodings import decode_body
+from services.ingest.web.quotas import Quotas
 
 
 def tokens_file(tmp_path, entries: dict) -> str:

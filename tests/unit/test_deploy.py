@@ -428,7 +428,7 @@ def test_grafana_is_provisioned_with_the_dashboard_and_the_compose_prometheus():
 
 def test_compose_ingest_listens_openly_only_with_desk_tokens():
     """In the container ingest binds 0.0.0.0: it must get a tokens file, from a folder the compose file mounts."""
-    from services.ingest.auth import is_loopback
+    from services.ingest.web.auth import is_loopback
 
     service = compose_services()["ingest"]
     settings = service_settings("ingest")

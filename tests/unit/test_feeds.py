@@ -11,9 +11,10 @@ from prometheus_client import CollectorRegistry
 
 from services.common.exceptions import SettingsError
 from services.common.records import article_id
-from services.ingest import feeds as feeds_module
 from services.ingest.exceptions import KafkaUnavailable, Rejected
-from services.ingest.feeds import (
+from services.ingest.metrics import IngestMetrics
+from services.ingest.sources import feeds as feeds_module
+from services.ingest.sources.feeds import (
     Feed,
     FeedListError,
     FeedPoller,
@@ -25,7 +26,6 @@ from services.ingest.feeds import (
     submission,
     write_atomic,
 )
-from services.ingest.metrics import IngestMetrics
 
 
 class FakeIntake:

@@ -13,9 +13,9 @@ from prometheus_client import CollectorRegistry
 from services.common.kafka_watch import KafkaWatch
 from services.common.log_limits import RepeatLimiter
 from services.ingest.exceptions import KafkaUnavailable, Overloaded
-from services.ingest.kafka_link import KafkaLink
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publish_slots import PublishSlots
+from services.ingest.publishing.kafka_link import KafkaLink
+from services.ingest.publishing.publish_slots import PublishSlots
 
 
 class Clock:

@@ -13,7 +13,7 @@ from services.common.settings import Settings
 from services.ingest.exceptions import Rejected
 from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
-from services.ingest.submissions import FORMAT_TYPES, SUPPORTED, drafts_from_body
+from services.ingest.web.submissions import FORMAT_TYPES, SUPPORTED, drafts_from_body
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 ARTICLE = {

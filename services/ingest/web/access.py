@@ -11,9 +11,9 @@ from typing import Any
 from starlette.requests import Request
 
 from services.common.settings import Settings
-from services.ingest.auth import ANONYMOUS, AccessDenied, Desk, Gate
 from services.ingest.metrics import IngestMetrics
-from services.ingest.quotas import Quotas
+from services.ingest.web.auth import ANONYMOUS, AccessDenied, Desk, Gate
+from services.ingest.web.quotas import Quotas
 
 
 class Access:

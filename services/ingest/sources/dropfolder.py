@@ -31,10 +31,10 @@ from pathlib import Path
 from services.common.logs import get_logger
 from services.ingest import formats
 from services.ingest.exceptions import KafkaUnavailable, Rejected
-from services.ingest.feeds import submission, write_atomic
 from services.ingest.formats.errors import FormatError
 from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
+from services.ingest.sources.feeds import submission, write_atomic
 
 log = get_logger("newswire.ingest.dropfolder")
 

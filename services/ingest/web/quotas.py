@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.ingest.auth import AccessDenied
+from services.ingest.web.auth import AccessDenied
 
 
 @dataclass

@@ -10,8 +10,8 @@ from kafka import KafkaProducer
 
 from services.common.serialization import dumps
 from services.ingest.exceptions import KafkaUnavailable
-from services.ingest.kafka_link import KafkaLink
 from services.ingest.metrics import IngestMetrics
+from services.ingest.publishing.kafka_link import KafkaLink
 
 
 class ArticlePublisher:

@@ -15,15 +15,15 @@ from starlette.routing import Route
 from services.common.logs import get_logger
 from services.common.metrics import CONTENT_TYPE_LATEST, render
 from services.common.serialization import dumps
-from services.ingest.access import Access
-from services.ingest.auth import AccessDenied
-from services.ingest.encodings import decode_body
 from services.ingest.exceptions import KafkaUnavailable, Overloaded, Rejected
 from services.ingest.intake import Intake
-from services.ingest.kafka_link import LinkState
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publish_slots import PublishSlots
-from services.ingest.submissions import drafts_from_body
+from services.ingest.publishing.kafka_link import LinkState
+from services.ingest.publishing.publish_slots import PublishSlots
+from services.ingest.web.access import Access
+from services.ingest.web.auth import AccessDenied
+from services.ingest.web.encodings import decode_body
+from services.ingest.web.submissions import drafts_from_body
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 RETRY_AFTER_S = 5
