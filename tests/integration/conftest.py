@@ -1,5 +1,9 @@
-"""Integration fixtures: one embedded broker per session (or NEWSWIRE_TEST_KAFKA_BOOTSTRAP), and
-factories for the real services as subprocesses, each test with its own topics and consumer group."""
+"""Integration fixtures: the brokers of a session, and factories for the real services as subprocesses,
+each test with its own topics and consumer group.
+
+`kafka_kind` runs each test that talks to Kafka twice: on the embedded broker (or
+NEWSWIRE_TEST_KAFKA_BOOTSTRAP), and on a real three-broker Apache Kafka cluster (`apache_cluster`) with
+replication 3 and min.insync.replicas=2. tests/conftest.py decides which of the two run (`--kafka`)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.common.broker import EmbeddedBroker, free_port
+from services.common.kafka_cluster import LocalCluster
 from services.common.exceptions import RecordError
 from services.common.kafka import ensure_topics
 from services.common.serialization import loads
@@ -26,14 +31,48 @@ from services.common.settings import Settings
 from tests.conftest import REPO
 
 
+@pytest.fixture(scope="session", params=["embedded", "apache"])
+def kafka_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def start_apache_cluster(state_dir: Path, brokers: int = 3, sasl: bool = False) -> LocalCluster:
+    cluster = LocalCluster.create(state_dir, brokers=brokers, sasl=sasl, base_port=None)
+    try:
+        cluster.up()
+    except BaseException:
+        cluster.down()
+        raise
+    return cluster
+
+
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
+def apache_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """Three combined KRaft nodes from Apache Kafka's jars, on free loopback ports, for the session."""
+    cluster = start_apache_cluster(tmp_path_factory.mktemp("apache-kafka"))
+    try:
+        yield cluster
+    finally:
+        cluster.down()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_kind: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    if kafka_kind == "apache":
+        yield request.getfixturevalue("apache_cluster").cluster.bootstrap
+        return
     external = os.environ.get("NEWSWIRE_TEST_KAFKA_BOOTSTRAP")
     if external:
         yield external
         return
     with EmbeddedBroker(port=free_port()) as broker:
         yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def topic_replication(kafka_kind: str) -> str:
+    """Replication 3 on the real cluster (min.insync.replicas=2 is its default); the embedded broker has one node."""
+    return "3" if kafka_kind == "apache" else "1"
 
 
 @dataclass
@@ -54,7 +93,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack_factory(kafka_bootstrap: str, tmp_path) -> Iterator[Callable[..., Stack]]:
+def stack_factory(kafka_bootstrap: str, topic_replication: str, tmp_path) -> Iterator[Callable[..., Stack]]:
     stacks: list[Stack] = []
 
     def make(**overrides: str) -> Stack:
@@ -66,6 +105,7 @@ def stack_factory(kafka_bootstrap: str, tmp_path) -> Iterator[Callable[..., Stac
             "NEWSWIRE_TOPIC_DLQ": f"test.{suffix}.dlq",
             "NEWSWIRE_TOPIC_COPY_INDEX": f"test.{suffix}.copy-index",
             "NEWSWIRE_TOPIC_PARTITIONS": "2",
+            "NEWSWIRE_TOPIC_REPLICATION": topic_replication,
             "NEWSWIRE_ENRICH_GROUP": f"test-enrich-{suffix}",
             "NEWSWIRE_SESSION_TIMEOUT_S": "2",
             "NEWSWIRE_HEARTBEAT_INTERVAL_S": "0.5",

@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from services.common.broker import running_broker
 from services.common.kafka import ensure_topics
 from tests.conftest import REPO
@@ -185,6 +187,7 @@ def start_with_one_file_published(stack_factory, ingest_factory, broker, folder:
     return stack, ingest
 
 
+@pytest.mark.embedded_only  # starts and kills a broker of its own
 def test_files_dropped_while_kafka_is_down_wait_in_the_folder_until_published(
     stack_factory, ingest_factory, tmp_path
 ):
@@ -218,6 +221,7 @@ def test_files_dropped_while_kafka_is_down_wait_in_the_folder_until_published(
         stop_process(ingest)
 
 
+@pytest.mark.embedded_only  # starts and kills a broker of its own
 def test_a_running_ingest_publishes_the_waiting_files_when_the_broker_is_back(
     stack_factory, ingest_factory, tmp_path
 ):

@@ -47,6 +47,7 @@ def brokers():
         broker.stop()
 
 
+@pytest.mark.embedded_only  # starts and kills a broker of its own
 def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
     brokers, stack_factory, ingest_factory, enrich_factory, tmp_path
 ):
