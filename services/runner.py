@@ -9,17 +9,21 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO, TextIO
 
 import httpx
 
 from services.common.broker import EmbeddedBroker, die_with_parent
 from services.common.kafka import ensure_topics
+from services.common.logs import resolve_log_format, use_colors
 from services.common.settings import Settings
 from services.common.tail import follow
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 # A join waits ~session/2 on the embedded broker: 2 s means a worker consumes ~1 s after it starts.
 FAST_GROUP = {"NEWSWIRE_SESSION_TIMEOUT_S": "2", "NEWSWIRE_HEARTBEAT_INTERVAL_S": "0.5"}
+# `up` and the services it relays write whole lines to one terminal under this lock, so none is cut into.
+_OUTPUT = threading.Lock()
 
 
 def _stop_on_signals() -> threading.Event:
@@ -45,8 +49,12 @@ def run_broker(settings: Settings) -> int:
 
 def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
     stop = _stop_on_signals()
+    # One decision for `up` and its services: NEWSWIRE_LOG_FORMAT=auto is settled here, on `up`'s stdout.
+    log_format = resolve_log_format(settings.log_format, sys.stdout)
+    colors = log_format == "console" and use_colors(sys.stdout)
     broker = EmbeddedBroker(port=settings.broker_port) if settings.uses_embedded_broker else None
     children: list[subprocess.Popen[bytes]] = []
+    relays: list[threading.Thread] = []
     try:
         if broker:
             broker.start()
@@ -55,26 +63,37 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
         env = {**FAST_GROUP, **os.environ, "NEWSWIRE_KAFKA_BOOTSTRAP": bootstrap}
         if broker:
             env.update(FAST_GROUP)  # our own broker: always the quick group join
+        env.update(child_log_env(log_format, colors))
         for verb in ("ingest", "enrich"):
             # Should `up` die without stopping them, the kernel signals them. With an outside Kafka that is
             # SIGTERM, a clean stop; with the embedded broker (gone with `up`, and its data) SIGKILL, as a
             # worker's clean stop would wait for a broker that is no longer there.
             die = die_with_parent(os.getpid(), signal.SIGKILL if broker else signal.SIGTERM)
-            children.append(
-                subprocess.Popen([sys.executable, "-m", "services.cli", verb], env=env, preexec_fn=die)
+            # Console lines come through `up`, each named by its service; JSON goes straight to stdout.
+            pipe = subprocess.PIPE if log_format == "console" else None
+            child = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", verb],
+                env=env,
+                preexec_fn=die,
+                stdout=pipe,
+                stderr=pipe,
             )
+            children.append(child)
+            if pipe:
+                prefix = _prefix(verb, colors)
+                relays += [_relay(child.stdout, sys.stdout, prefix), _relay(child.stderr, sys.stderr, prefix)]
         ingest_url = f"http://{settings.ingest_host}:{settings.ingest_port}"
         enrich_url = f"http://{settings.enrich_host}:{settings.enrich_port}"
         _wait_ready([f"{ingest_url}/readyz", f"{enrich_url}/readyz"], children, stop)
-        print(_banner(settings, bootstrap, broker is not None, created, ingest_url, enrich_url), flush=True)
+        _say(_banner(settings, bootstrap, broker is not None, created, ingest_url, enrich_url))
         if demo:
             _post_samples(ingest_url, settings.ingest_token)
         if show:
             for record in follow(settings, settings.topic_enriched, from_beginning=demo, stop=stop.is_set):
-                print(_summary(record), flush=True)
+                _say(_summary(record))
         while not stop.wait(0.5):
             if any(child.poll() is not None for child in children):
-                print("newswire up: a service exited; stopping", file=sys.stderr)
+                _say("newswire up: a service exited; stopping", sys.stderr)
                 return 1
         return 0
     finally:
@@ -87,9 +106,49 @@ def run_up(settings: Settings, *, demo: bool, show: bool) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        for relay in relays:
+            relay.join(5)  # the services' last lines, before ours
         if broker:
             broker.stop()
-        print("newswire up: stopped", flush=True)
+        _say("newswire up: stopped")
+
+
+def child_log_env(log_format: str, colors: bool) -> dict[str, str]:
+    """What `up` puts in its services' environment so they log as `up` decided: the format settled (their
+    stdout may be a pipe to `up`, not the terminal), colour or none, and every line written at once."""
+    if log_format != "console":
+        return {"NEWSWIRE_LOG_FORMAT": log_format}  # their stdout is ours: JSON lines as they come
+    return {
+        "NEWSWIRE_LOG_FORMAT": log_format,
+        "PYTHONUNBUFFERED": "1",
+        **({"FORCE_COLOR": "1"} if colors else {"NO_COLOR": "1"}),
+    }
+
+
+def _prefix(verb: str, colors: bool) -> str:
+    return f"\x1b[2m{verb:<6} |\x1b[0m " if colors else f"{verb:<6} | "
+
+
+def _relay(source: IO[bytes] | None, target: TextIO, prefix: str) -> threading.Thread:
+    """Copies a service's output to `up`'s own, line by line, each line after `prefix`."""
+
+    def copy() -> None:
+        assert source is not None
+        with source:
+            for line in iter(source.readline, b""):
+                _say(prefix + line.decode("utf-8", errors="replace").rstrip("\r\n"), target)
+
+    thread = threading.Thread(target=copy, name="newswire-up-relay", daemon=True)
+    thread.start()
+    return thread
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    """One write of whole lines, flushed: the services' relayed lines never land inside them."""
+    stream = sys.stdout if stream is None else stream
+    with _OUTPUT:
+        stream.write(text + "\n")
+        stream.flush()
 
 
 def _wait_ready(
@@ -155,7 +214,7 @@ def _post_samples(ingest_url: str, token: str) -> None:
             params={"provider": "newswire-demo"},
             timeout=30,
         )
-        print(f"posted {path.name}: {response.status_code} {response.text}", flush=True)
+        _say(f"posted {path.name}: {response.status_code} {response.text}")
 
 
 def _summary(record: dict) -> str:

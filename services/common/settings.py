@@ -20,7 +20,8 @@ PREFIX = "NEWSWIRE_"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-LOG_FORMATS = ("console", "json")
+# "auto": readable lines on a terminal, JSON otherwise (services/common/logs.py).
+LOG_FORMATS = ("auto", "console", "json")
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Settings:
     drop_settle_s: float = 1.0
     # Logs
     log_level: str = "INFO"
-    log_format: str = "json"
+    log_format: str = "auto"
     # Ingest access (services/ingest/auth.py, quotas.py). A non-loopback ingest needs a tokens file,
     # unless ingest_auth is "off": no default can open the raw topic to a network by accident.
     ingest_tokens_file: str = ""

@@ -183,7 +183,7 @@ def test_str_setting_is_read_as_written_without_surrounding_space():
     [
         ("KAFKA_SECURITY_PROTOCOL", ["PLAINTEXT", "SSL"], ["TLS", "plaintext"]),
         ("KAFKA_SASL_MECHANISM", ["PLAIN", "SCRAM-SHA-512"], ["GSSAPI"]),
-        ("LOG_FORMAT", ["console", "json"], ["pretty", "jsonl", ""]),
+        ("LOG_FORMAT", ["auto", "console", "json"], ["pretty", "jsonl", ""]),
         ("INGEST_AUTH", ["auto", "off"], ["on", "none"]),
         ("NER_MATMUL", ["numpy", "blis"], ["mkl"]),
         ("DEFAULT_LANGUAGE", ["en", "fr", ""], ["EN", "english"]),
@@ -200,7 +200,9 @@ def test_word_settings_take_their_words_and_name_a_bad_one(name, good, bad):
 
 
 def test_log_format_error_lists_the_formats():
-    with pytest.raises(SettingsError, match=r"NEWSWIRE_LOG_FORMAT='pretty' must be one of console, json"):
+    with pytest.raises(
+        SettingsError, match=r"NEWSWIRE_LOG_FORMAT='pretty' must be one of auto, console, json"
+    ):
         Settings.from_env({"NEWSWIRE_LOG_FORMAT": "pretty"})
 
 
@@ -327,8 +329,9 @@ def test_readme_defaults_parse(readme_rows):
     assert failures == []
 
 
-# Rows the README has yet to catch up with: {name: the documented default tolerated}.
-_README_CATCHING_UP: dict[str, str] = {}
+# README.md is being rewritten; until it documents NEWSWIRE_LOG_FORMAT's new default `auto`, its `json`
+# is tolerated here (and still has to parse above). Drop the entry once the README says `auto`.
+_README_CATCHING_UP = {"NEWSWIRE_LOG_FORMAT": "json"}
 
 
 def test_readme_defaults_are_the_real_defaults(readme_rows):
