@@ -62,8 +62,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.real_kafka)
         # Tests of the embedded broker itself, or that start their own, have nothing to check on the real one.
         real = kind == "apache" or (kind is None and item.get_closest_marker("real_kafka") is not None)
-        if (real and "apache" not in tiers) or (kind == "embedded" and "embedded" not in tiers) or (
-            kind == "apache" and item.get_closest_marker("embedded_only")
+        if (
+            (real and "apache" not in tiers)
+            or (kind == "embedded" and "embedded" not in tiers)
+            or (kind == "apache" and item.get_closest_marker("embedded_only"))
         ):
             dropped.append(item)
         else:

@@ -67,7 +67,9 @@ def missing_tools() -> str | None:
     except (IndexError, ValueError):
         major = 0
     if major < 17:
-        return f"java is older than 17 ({out.splitlines()[0] if out else '?'}): install openjdk-17-jre-headless"
+        return (
+            f"java is older than 17 ({out.splitlines()[0] if out else '?'}): install openjdk-17-jre-headless"
+        )
     if shutil.which("mvn") is None and not (default_cache_dir() / "libs" / ".complete").exists():
         return "mvn not found on PATH (Debian package maven), needed once to fetch Apache Kafka's jars"
     return None
@@ -186,7 +188,10 @@ class Cluster:
 
     def client_env(self, role: str | None = None) -> dict[str, str]:
         """NEWSWIRE_ settings that connect a service to this cluster (as `role` when it has SASL)."""
-        env = {"NEWSWIRE_KAFKA_BOOTSTRAP": self.bootstrap, "NEWSWIRE_TOPIC_REPLICATION": str(self.replication)}
+        env = {
+            "NEWSWIRE_KAFKA_BOOTSTRAP": self.bootstrap,
+            "NEWSWIRE_TOPIC_REPLICATION": str(self.replication),
+        }
         if self.sasl:
             role = role or "admin"
             env |= {
@@ -211,7 +216,9 @@ class Cluster:
         return options
 
     def save(self) -> None:
-        (Path(self.state_dir) / "cluster.json").write_bytes(orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2))
+        (Path(self.state_dir) / "cluster.json").write_bytes(
+            orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2)
+        )
 
     @classmethod
     def load(cls, state_dir: Path) -> Cluster:
@@ -336,7 +343,12 @@ class LocalCluster:
             node.mkdir()
             config = node / "server.properties"
             config.write_text(_server_properties(cluster, node_id))
-            scram = [a for role in ROLES if sasl for a in ("--add-scram", f"{SCRAM}=[name={role},password={passwords[role]}]")]
+            scram = [
+                a
+                for role in ROLES
+                if sasl
+                for a in ("--add-scram", f"{SCRAM}=[name={role},password={passwords[role]}]")
+            ]
             done = subprocess.run(
                 _java_command(libs, "kafka.tools.StorageTool", "format", "--config", str(config),
                               "--cluster-id", cluster.cluster_id, "--ignore-formatted", *scram,
@@ -344,7 +356,9 @@ class LocalCluster:
                 capture_output=True, text=True,
             )  # fmt: skip
             if done.returncode != 0:
-                raise ClusterError(f"kafka-storage format failed for node {node_id}:\n{done.stdout}{done.stderr}")
+                raise ClusterError(
+                    f"kafka-storage format failed for node {node_id}:\n{done.stdout}{done.stderr}"
+                )
         if sasl:
             cluster.credentials_file.write_text(
                 "".join(f"{role.upper()}_PASSWORD={passwords[role]}\n" for role in ROLES)
@@ -454,7 +468,9 @@ class LocalCluster:
             if wanted <= seen and all(_listening(self.cluster.ports[i - 1]) for i in wanted):
                 return
             time.sleep(0.5)
-        raise ClusterError(f"metadata listed brokers {sorted(seen)} of {sorted(wanted)} after {timeout_s:.0f}s")
+        raise ClusterError(
+            f"metadata listed brokers {sorted(seen)} of {sorted(wanted)} after {timeout_s:.0f}s"
+        )
 
     def leader_of(self, topic: str, partition: int) -> int:
         from kafka import KafkaAdminClient
@@ -518,9 +534,7 @@ def grant(cluster: Cluster, rows: list[tuple[str, str, str, str, str]]) -> None:
             host="*",
             operation=ACLOperation[operation],
             permission_type=ACLPermissionType.ALLOW,
-            resource_pattern=ResourcePattern(
-                ResourceType[resource], name, ACLResourcePatternType[pattern]
-            ),
+            resource_pattern=ResourcePattern(ResourceType[resource], name, ACLResourcePatternType[pattern]),
         )
         for principal, resource, pattern, name, operation in rows
     ]
@@ -578,7 +592,9 @@ def main(argv: list[str] | None = None) -> int:
     up = verbs.add_parser("up", help="format and start a cluster; prints NEWSWIRE_KAFKA_BOOTSTRAP=... last")
     up.add_argument("--brokers", type=int, default=3, help="combined broker+controller nodes (default 3)")
     up.add_argument("--sasl", action="store_true", help="SCRAM-SHA-512 + ACLs, one principal per role")
-    up.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT, help="first client port (default %(default)s)")
+    up.add_argument(
+        "--base-port", type=int, default=DEFAULT_BASE_PORT, help="first client port (default %(default)s)"
+    )
     stop = verbs.add_parser("stop-broker", help="SIGKILL one broker, as a crash does")
     stop.add_argument("id", type=int)
     start = verbs.add_parser("start-broker", help="restart one broker on its data")
@@ -599,7 +615,9 @@ def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(ClusterError):
             previous = LocalCluster.open(args.state_dir)
             if any(previous.pid(i) for i in previous.node_ids):
-                raise ClusterError(f"a cluster is already running from {args.state_dir}: `./dev kafka down` first")
+                raise ClusterError(
+                    f"a cluster is already running from {args.state_dir}: `./dev kafka down` first"
+                )
         print(f"resolving Apache Kafka {KAFKA_VERSION} with Maven ...", file=sys.stderr)
         cluster = LocalCluster.create(args.state_dir, args.brokers, args.sasl, args.base_port)
         print(f"starting {args.brokers} broker(s) in {args.state_dir} ...", file=sys.stderr)

@@ -22,6 +22,18 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 # "auto": readable lines on a terminal, JSON otherwise (services/common/logs.py).
 LOG_FORMATS = ("auto", "console", "json")
+PROCESSING_GUARANTEES = ("at_least_once", "exactly_once")
+# Read by `./dev kafka` (services/common/kafka_cluster.py) and the tests, never by the services.
+TOOL_VARIABLES = frozenset(
+    {
+        "NEWSWIRE_KAFKA_CACHE",
+        "NEWSWIRE_KAFKA_STATE",
+        "NEWSWIRE_KAFKA_HEAP",
+        "NEWSWIRE_TEST_KAFKA",
+        "NEWSWIRE_TEST_KAFKA_BOOTSTRAP",
+        "NEWSWIRE_REQUIRE_REAL_KAFKA",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class Settings:
     # 7/8 ... of it, and a record that comes meanwhile waits for the next look: per-hop latency, and
     # (at 1,000 / this) the fetches a second of every idle consumer (transport.py).
     fetch_max_wait_ms: int = 10
+    # exactly_once: each batch's outputs and its offsets in one Kafka transaction per raw partition
+    # (enrich/worker/transactions.py); subscribers then read with isolation.level=read_committed.
+    processing_guarantee: str = "at_least_once"
     # Ingest service
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8080
@@ -130,7 +145,7 @@ class Settings:
         values: dict[str, object] = {}
         known = {f.name for f in fields(cls)}
         for key, raw in env.items():
-            if not key.startswith(PREFIX):
+            if not key.startswith(PREFIX) or key in TOOL_VARIABLES:
                 continue
             name = key[len(PREFIX) :].lower()
             if name not in known:
@@ -141,6 +156,11 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        self._check(
+            self.processing_guarantee in PROCESSING_GUARANTEES,
+            "PROCESSING_GUARANTEE",
+            f"must be one of {', '.join(PROCESSING_GUARANTEES)}",
+        )
         self._check(
             self.kafka_security_protocol in SECURITY_PROTOCOLS,
             "KAFKA_SECURITY_PROTOCOL",

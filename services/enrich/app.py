@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiokafka
 import faust
 import mode.loop
 from faust.sensors.prometheus import setup_prometheus_sensors
@@ -32,6 +33,7 @@ from services.enrich.worker.copy_replica import CopyStage, ReplicaReader
 from services.enrich.worker.dead_letters import Source
 from services.enrich.worker.metrics import EnrichMetrics
 from services.enrich.worker.ready_batches import ready_batches
+from services.enrich.worker.transactions import Fenced, PartitionTransactions, transactional_sender
 from services.enrich.worker.transport import EnrichApp, fetch_wait_ms, set_fetch_wait
 
 log = get_logger("newswire.enrich")
@@ -99,6 +101,9 @@ def build(
         autodiscover=False,
     )
     app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    exactly_once = settings.processing_guarantee == "exactly_once"
+    # Under exactly_once the offsets go in each batch's transaction, never by Faust's commit loop.
+    app.commits_offsets = not exactly_once
     app.retry_backoff_ms = settings.kafka_retry_backoff_ms
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="newswire_faust")
 
@@ -113,6 +118,9 @@ def build(
     )
 
     def sender(topic: faust.TopicT):
+        if exactly_once:
+            return transactional_sender(topic.get_topic_name())
+
         async def send(key: bytes, value: bytes) -> Any:
             # Returns once queued in the producer; the future it returns resolves on the acks=all ack.
             # force: send now, never as an attachment released when Faust acks the input event.
@@ -133,6 +141,7 @@ def build(
         copies=copies,
         send_copy_entry=sender(index_topic),
     )
+    transactions = _transactions(app, settings) if exactly_once else None
     reader = _replica_reader(settings, copies, metrics) if copies is not None else None
     replaying = [reader is not None]
 
@@ -165,7 +174,8 @@ def build(
         ]
         # The batch is acked when the loop body ends, even when cancelled by a shutdown: finish
         # delivering it first, so an acked offset always means an acknowledged output record.
-        task = asyncio.ensure_future(processor.process(messages))
+        work = processor.process(messages) if transactions is None else _in_transactions(messages)
+        task = asyncio.ensure_future(work)
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:
@@ -173,6 +183,30 @@ def build(
             raise
         except DeliveryFailed as exc:
             _die(exc)
+
+    async def _in_transactions(messages: list[RawMessage]) -> None:
+        assert transactions is not None
+        by_partition: dict[int, list[RawMessage]] = {}
+        for message in messages:
+            by_partition.setdefault(message.source.partition, []).append(message)
+        for partition, batch in by_partition.items():
+            try:
+                await transactions.run(
+                    partition, batch[-1].source.offset + 1, lambda batch=batch: processor.process(batch)
+                )
+            except Fenced as exc:
+                # Not committed: the partition's new owner redoes these from the last committed offset.
+                log.warning("batch_fenced", partition=partition, articles=len(batch), reason=str(exc)[:300])
+
+    if transactions is not None:
+
+        @app.on_partitions_assigned.connect
+        async def start_transactions(sender: Any, assigned: set[Any], **_: Any) -> None:
+            await transactions.assigned(tp.partition for tp in assigned if tp.topic == settings.topic_raw)
+
+        @app.on_partitions_revoked.connect
+        async def stop_transactions(sender: Any, revoked: set[Any], **_: Any) -> None:
+            await transactions.revoked(tp.partition for tp in revoked if tp.topic == settings.topic_raw)
 
     lag: dict[Any, int] = {}
     watch = kafka_watch(settings)
@@ -222,6 +256,17 @@ def build(
     return EnrichService(settings, app, processor, metrics, registry)
 
 
+def _transactions(app: faust.App, settings: Settings) -> PartitionTransactions:
+    def new_producer(transactional_id: str) -> aiokafka.AIOKafkaProducer:
+        # Faust's own producer settings (bootstrap, credentials, TLS), made transactional.
+        producer = app.producer
+        options = {**producer._settings_default(), **producer._settings_auth()}  # type: ignore[attr-defined]
+        options.update(acks="all", enable_idempotence=True, transactional_id=transactional_id)
+        return aiokafka.AIOKafkaProducer(**options)
+
+    return PartitionTransactions(new_producer, settings.enrich_group, settings.topic_raw)
+
+
 def _replica_reader(settings: Settings, copies: CopyStage, metrics: EnrichMetrics) -> ReplicaReader:
     def ensure_topic() -> None:
         ensure_topics(settings, (settings.topic_copy_index,))
@@ -232,7 +277,10 @@ def _replica_reader(settings: Settings, copies: CopyStage, metrics: EnrichMetric
         # NEWSWIRE_FETCH_MAX_WAIT_MS (10 ms) made this reader fetch ~100 times a second while idle,
         # a sixth of an idle worker's GIL time. Entries from other workers may come a few hundred ms
         # later; republished copy comes minutes or days after its original.
-        client_options(settings) | {"fetch_max_wait_ms": REPLICA_FETCH_WAIT_MS},
+        client_options(settings)
+        | {"fetch_max_wait_ms": REPLICA_FETCH_WAIT_MS}
+        # Under exactly_once, entries of aborted batches are never indexed (their articles come again).
+        | ({"isolation_level": "read_committed"} if settings.processing_guarantee == "exactly_once" else {}),
         on_size=metrics.copy_index_entries.set,
         on_start=ensure_topic,
         on_replayed=lambda: metrics.copy_index_replayed.set(1),

@@ -23,9 +23,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.common.broker import EmbeddedBroker, free_port
-from services.common.kafka_cluster import LocalCluster
 from services.common.exceptions import RecordError
 from services.common.kafka import ensure_topics
+from services.common.kafka_cluster import LocalCluster
 from services.common.serialization import loads
 from services.common.settings import Settings
 from tests.conftest import REPO

@@ -53,6 +53,13 @@ class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> _ConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def _commit(self, offsets: Any) -> bool:
+        # Under exactly_once each batch commits its offsets inside its own transaction
+        # (transactions.py); a commit from here would commit a fenced batch that was never written.
+        if not self.app.commits_offsets:
+            return False
+        return await super()._commit(offsets)
+
 
 class _Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
@@ -63,6 +70,7 @@ class EnrichApp(faust.App):
 
     fetch_max_wait_ms: int = 10
     retry_backoff_ms: int = 500
+    commits_offsets: bool = True
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
