@@ -329,17 +329,12 @@ def test_readme_defaults_parse(readme_rows):
     assert failures == []
 
 
-# README.md is being rewritten; until it documents NEWSWIRE_LOG_FORMAT's new default `auto`, its `json`
-# is tolerated here (and still has to parse above). Drop the entry once the README says `auto`.
-_README_CATCHING_UP = {"NEWSWIRE_LOG_FORMAT": "json"}
-
-
 def test_readme_defaults_are_the_real_defaults(readme_rows):
     defaults = Settings()
     wrong = []
     for row in readme_rows:
         name = row.name.removeprefix("NEWSWIRE_").lower()
-        if name not in FIELD_TYPES or _README_CATCHING_UP.get(row.name) == row.default:
+        if name not in FIELD_TYPES:
             continue  # an unknown name fails test_every_setting_is_in_the_readme_settings_table
         real = getattr(defaults, name)
         if row.default is None:
