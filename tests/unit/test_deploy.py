@@ -1,7 +1,9 @@
-"""docker-compose.yml, the Dockerfile and deploy/prometheus/ agree with each other and with the code.
+"""docker-compose.yml, its laptop override, the Dockerfile and deploy/ agree with each other and with the code.
 
-Nothing here runs Docker: the files are read, so a port, a topic or a metric name that drifts fails in the
-tests rather than in a deployment.
+Nothing here runs containers: the files are read (the override merged onto docker-compose.yml as compose
+merges them), so a port, a topic, a node id or a metric name that drifts fails in the tests rather than in
+a deployment. Where a docker compose v2 client is installed, `docker compose config` validates both shapes
+too (it needs no daemon).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from services.common.kafka import topics_of
+from services.common.kafka_cluster import KAFKA_VERSION
 from services.common.metrics import new_registry
 from services.common.settings import Settings
 from services.enrich.worker.metrics import EnrichMetrics
@@ -41,8 +45,15 @@ def load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def compose_services() -> dict:
-    return load_yaml(REPO / "docker-compose.yml")["services"]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+LAPTOP_FILE = REPO / "docker-compose.laptop.yml"
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
+NEWSWIRE_SERVICES = ("topics", "ingest", "enrich")
+# shape -> the compose files, the Kafka nodes that run, and (replication, min.insync.replicas)
+SHAPES = {
+    "cluster": ((COMPOSE_FILE,), KAFKA_NODES, (3, 2)),
+    "laptop": ((COMPOSE_FILE, LAPTOP_FILE), ("kafka-1",), (1, 1)),
+}
 
 
 def environment(service: dict) -> dict[str, str]:
@@ -50,6 +61,81 @@ def environment(service: dict) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
     return {key: str(value) for key, value in env.items()}
+
+
+def volume_target(entry) -> str:
+    return entry["target"] if isinstance(entry, dict) else str(entry).split(":")[1]
+
+
+def volume_mounts(service: dict) -> dict[str, str]:
+    """target -> source: a named volume's name, or the absolute path of a bind mount."""
+    mounts = {}
+    for entry in service.get("volumes", []):
+        source = entry["source"] if isinstance(entry, dict) else str(entry).split(":")[0]
+        mounts[volume_target(entry)] = str((REPO / source).resolve()) if source.startswith(".") else source
+    return mounts
+
+
+def dependencies(service: dict) -> dict[str, str]:
+    """depends_on as {service: condition}, from the list form too."""
+    depends = service.get("depends_on") or {}
+    if isinstance(depends, list):
+        return dict.fromkeys(depends, "service_started")
+    return {name: how.get("condition", "service_started") for name, how in depends.items()}
+
+
+def merge_service(base: dict, override: dict) -> dict:
+    """docker compose v2's merge of one service, for the keys the override uses: maps (environment,
+    depends_on, deploy) merge key by key and volumes by their mount target. Anything else is taken from
+    the override, which is right for scalars and for command; compose appends to some other lists (ports,
+    for one), which the override must then not set (test_the_laptop_override_only_changes...)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if key == "environment":
+            merged[key] = environment(base) | environment(override)
+        elif key == "volumes":
+            by_target = {volume_target(v): v for v in base.get(key, [])}
+            by_target |= {volume_target(v): v for v in value}
+            merged[key] = list(by_target.values())
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = merge_service(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def compose_project(*files: Path) -> dict:
+    """The files merged in order, as `docker compose -f a -f b` does (services and top-level volumes)."""
+    project = load_yaml(files[0])
+    for file in files[1:]:
+        override = load_yaml(file)
+        services = dict(project["services"])
+        for name, service in override.get("services", {}).items():
+            services[name] = merge_service(services.get(name, {}), service)
+        project = project | {
+            "services": services,
+            "volumes": (project.get("volumes") or {}) | (override.get("volumes") or {}),
+        }
+    return project
+
+
+def compose_services(shape: str = "cluster") -> dict:
+    return compose_project(*SHAPES[shape][0])["services"]
+
+
+def replicas(service: dict) -> int:
+    """How many containers compose runs for a service (0: none, and nothing waits for it)."""
+    if "scale" in service:
+        return int(service["scale"])
+    return int((service.get("deploy") or {}).get("replicas", 1))
+
+
+def kafka_services(services: dict) -> dict[str, dict]:
+    return {name: s for name, s in services.items() if str(s.get("image", "")).startswith("apache/kafka:")}
+
+
+def running_kafka(services: dict) -> dict[str, dict]:
+    return {name: s for name, s in kafka_services(services).items() if replicas(s) > 0}
 
 
 def dockerfile_instructions(stage: str = "final") -> list[tuple[str, str]]:
@@ -77,10 +163,21 @@ def image_env() -> dict[str, str]:
     return env
 
 
-def service_settings(name: str) -> Settings:
+def service_settings(name: str, shape: str = "cluster") -> Settings:
     """What the service runs with: the image's NEWSWIRE_* variables, then the compose file's."""
     image = {key: value for key, value in image_env().items() if key.startswith("NEWSWIRE_")}
-    return Settings.from_env(image | environment(compose_services()[name]))
+    return Settings.from_env(image | environment(compose_services(shape)[name]))
+
+
+def voters(value: str) -> dict[int, tuple[str, int]]:
+    """'1@kafka-1:9093,2@kafka-2:9093' -> {1: ('kafka-1', 9093), 2: ('kafka-2', 9093)}"""
+    result = {}
+    for item in value.split(","):
+        node_id, address = item.strip().split("@", 1)
+        host, port = address.rsplit(":", 1)
+        assert int(node_id) not in result, f"node {node_id} is twice in the quorum {value}"
+        result[int(node_id)] = (host, int(port))
+    return result
 
 
 def listeners(value: str) -> dict[str, tuple[str, int]]:
@@ -137,40 +234,123 @@ def alert_rules() -> list[dict]:
 
 def test_compose_has_the_whole_stack():
     services = compose_services()
-    for name in ("kafka", "init-topics", "ingest", "enrich", "prometheus", "grafana"):
+    for name in (*KAFKA_NODES, *NEWSWIRE_SERVICES, "prometheus", "grafana"):
         assert name in services, f"docker-compose.yml has no {name} service"
-    assert services["kafka"]["image"].startswith("apache/kafka:")
+    assert set(kafka_services(services)) == set(KAFKA_NODES)
     assert services["prometheus"]["image"].startswith("prom/prometheus:")
     assert services["grafana"]["image"].startswith("grafana/grafana:")
-    for name in ("kafka", "init-topics", "prometheus", "grafana"):
+    for name in (*KAFKA_NODES, "prometheus", "grafana"):
         assert not services[name]["image"].endswith(":latest"), f"pin the {name} image"
+    assert all(replicas(service) == 1 for service in services.values())
 
 
-def test_kafka_controller_quorum_is_this_node():
-    env = environment(compose_services()["kafka"])
-    controller = env["KAFKA_CONTROLLER_LISTENER_NAMES"]
-    _, port = listeners(env["KAFKA_LISTENERS"])[controller]
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:{port}"
+@pytest.mark.parametrize("shape", SHAPES)
+def test_kafka_is_the_version_the_tests_run(shape):
+    """The image is the Apache Kafka that ./dev kafka and the real_kafka tests run (kafka_cluster.py)."""
+    for name, service in kafka_services(compose_services(shape)).items():
+        assert service["image"] == f"apache/kafka:{KAFKA_VERSION}", f"{name}: kafka_cluster.KAFKA_VERSION"
 
 
-@pytest.mark.parametrize("name", ["ingest", "enrich"])
-def test_services_bootstrap_from_a_listener_kafka_advertises(name):
-    services = compose_services()
-    kafka = environment(services["kafka"])
-    listening = listeners(kafka["KAFKA_LISTENERS"])
-    advertised = listeners(kafka["KAFKA_ADVERTISED_LISTENERS"])
-    protocols = dict(item.split(":") for item in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
-    settings = service_settings(name)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_kafka_nodes_form_one_quorum(shape):
+    services = compose_services(shape)
+    nodes = running_kafka(services)
+    assert tuple(nodes) == SHAPES[shape][1], f"{shape}: these Kafka nodes run: {sorted(nodes)}"
+    envs = {name: environment(service) for name, service in nodes.items()}
+    ids = {name: int(env["KAFKA_NODE_ID"]) for name, env in envs.items()}
+    assert len(set(ids.values())) == len(ids), f"node ids are not distinct: {ids}"
+    expected_voters = {}
+    for name, env in envs.items():
+        assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+        controller = env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+        expected_voters[ids[name]] = (name, listeners(env["KAFKA_LISTENERS"])[controller][1])
+        # Every node is reached by its service name, which its advertised listener must be.
+        assert {host for host, _ in listeners(env["KAFKA_ADVERTISED_LISTENERS"]).values()} == {name}
+    for name, env in envs.items():
+        assert voters(env["KAFKA_CONTROLLER_QUORUM_VOTERS"]) == expected_voters, (
+            f"{name}'s quorum is not the nodes that run"
+        )
+    assert len({env["CLUSTER_ID"] for env in envs.values()}) == 1, "one CLUSTER_ID for all nodes"
+    assert len(envs["kafka-1"]["CLUSTER_ID"]) == 22, "CLUSTER_ID is 16 bytes, base64url"
 
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_kafka_replication_is_the_production_shape(shape):
+    """Cluster: three replicas of every topic, Kafka's own included, and acks=all needs two of them.
+    Laptop: one node, so one replica and one in sync."""
+    services = compose_services(shape)
+    replication, min_insync = SHAPES[shape][2]
+    assert replication == len(running_kafka(services))
+    for name, service in running_kafka(services).items():
+        env = environment(service)
+        assert {
+            key: env.get(key)
+            for key in (
+                "KAFKA_DEFAULT_REPLICATION_FACTOR",
+                "KAFKA_MIN_INSYNC_REPLICAS",
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR",
+            )
+        } == {
+            "KAFKA_DEFAULT_REPLICATION_FACTOR": str(replication),
+            "KAFKA_MIN_INSYNC_REPLICAS": str(min_insync),
+            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": str(replication),
+            "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": str(replication),
+            "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": str(min_insync),
+            "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR": str(replication),
+            "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR": str(min_insync),
+        }, f"{shape}: {name}'s replication settings"
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"].lower() == "false", (
+            "topics are made by `newswire topics`"
+        )
+    for name in NEWSWIRE_SERVICES:
+        # topics creates the article topics and enrich its copy index with this factor.
+        assert service_settings(name, shape).topic_replication == replication, f"{shape}: {name}"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_kafka_node_keeps_its_log_in_a_volume_of_its_own(shape):
+    project = compose_project(*SHAPES[shape][0])
+    sources = []
+    for name, service in running_kafka(project["services"]).items():
+        log_dir = environment(service)["KAFKA_LOG_DIRS"]
+        mounted = [v for v in service.get("volumes", []) if volume_target(v) == log_dir]
+        assert len(mounted) == 1, f"{name} does not mount a volume at {log_dir}"
+        source = str(mounted[0]).split(":")[0]
+        assert source in (project.get("volumes") or {}), f"{name}: {source} is not a named volume"
+        sources.append(source)
+        test = " ".join(service["healthcheck"]["test"])
+        assert "--bootstrap-server localhost:9092" in test, f"{name} has no broker healthcheck"
+    assert len(set(sources)) == len(sources), f"Kafka nodes share a volume: {sources}"
+    if shape == "laptop":
+        cluster_sources = {
+            str(v).split(":")[0] for s in running_kafka(compose_services()).values() for v in s["volumes"]
+        }
+        assert not set(sources) & cluster_sources, "the one-node log must not be a cluster node's"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", NEWSWIRE_SERVICES)
+def test_services_bootstrap_from_every_broker_as_it_advertises_itself(shape, name):
+    services = compose_services(shape)
+    settings = service_settings(name, shape)
     assert not settings.uses_embedded_broker, f"{name} would start against its embedded broker"
-    for server in settings.bootstrap_servers:
-        host, port = server.rsplit(":", 1)
-        assert host == "kafka", f"{name} bootstraps from {server}, not the kafka service"
-        # Clients connect to the advertised address after bootstrap: it must be this one too.
-        names = [n for n, address in advertised.items() if address == (host, int(port))]
-        assert names, f"{server} is not among Kafka's advertised listeners {advertised}"
-        assert listening[names[0]][1] == int(port), f"Kafka does not listen on {port}"
-        assert protocols[names[0]] == settings.kafka_security_protocol
+    advertised = {}
+    for node, service in running_kafka(services).items():
+        kafka = environment(service)
+        listening = listeners(kafka["KAFKA_LISTENERS"])
+        protocols = dict(item.split(":") for item in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+        for listener, (host, port) in listeners(kafka["KAFKA_ADVERTISED_LISTENERS"]).items():
+            # Clients connect to the advertised address after bootstrap: Kafka must listen there.
+            assert listening[listener][1] == port, f"{node} does not listen on {port}"
+            if protocols[listener] == settings.kafka_security_protocol:
+                advertised[f"{host}:{port}"] = node
+    assert sorted(settings.bootstrap_servers) == sorted(advertised), (
+        f"{shape}: {name} bootstraps from {settings.bootstrap_servers}, the brokers are {sorted(advertised)}"
+    )
 
 
 @pytest.mark.parametrize(("name", "port_setting", "host_setting", "job"), SERVICES)
@@ -187,29 +367,117 @@ def test_services_listen_where_they_are_published_probed_and_scraped(name, port_
     assert str(port) in exposed, f"the Dockerfile does not EXPOSE {port}"
 
 
-@pytest.mark.parametrize("name", ["ingest", "enrich"])
-def test_services_start_after_kafka_and_the_topics(name):
-    service = compose_services()[name]
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", NEWSWIRE_SERVICES)
+def test_services_start_after_the_brokers_and_the_topics(shape, name):
+    services = compose_services(shape)
+    service = services[name]
     assert service["command"] == [name]
-    assert service["build"] == "."
-    assert service["depends_on"]["kafka"]["condition"] == "service_healthy"
-    assert service["depends_on"]["init-topics"]["condition"] == "service_completed_successfully"
-    assert "healthcheck" in compose_services()["kafka"]
+    assert service["build"] == "." and service["image"] == services["ingest"]["image"]
+    depends = service["depends_on"]
+    for node in KAFKA_NODES:
+        assert depends[node]["condition"] == "service_healthy", f"{name} does not wait for {node}"
+    if name == "topics":
+        assert service["restart"] == "no", "topics is a one-shot: it must not be restarted"
+    else:
+        assert depends["topics"]["condition"] == "service_completed_successfully"
+    # Compose waits for a dependency only if it runs: with replicas 0 (the laptop's kafka-2 and
+    # kafka-3) it is skipped. Every dependency must still be a service, or the project is invalid.
+    assert set(depends) <= set(services), f"{name} depends on services that are not there"
+    waited = {
+        dep
+        for dep, how in depends.items()
+        if how["condition"] == "service_healthy" and replicas(services[dep])
+    }
+    assert waited == set(running_kafka(services)), f"{shape}: {name} waits for {sorted(waited)}"
 
 
-def test_init_topics_creates_the_topics_the_services_use():
-    services = compose_services()
-    command = " ".join(services["init-topics"]["command"])
-    advertised = listeners(environment(services["kafka"])["KAFKA_ADVERTISED_LISTENERS"])
-    assert re.findall(r"--bootstrap-server (\S+)", command) == [
-        f"{host}:{port}" for host, port in advertised.values()
-    ]
+@pytest.mark.parametrize("shape", SHAPES)
+def test_topics_creates_the_topics_the_services_use(shape):
+    made = service_settings("topics", shape)
     for name in ("ingest", "enrich"):
-        settings = service_settings(name)
-        for topic in (settings.topic_raw, settings.topic_enriched, settings.topic_dlq):
-            assert re.search(rf"(?<![\w.]){re.escape(topic)}(?![\w.])", command), f"{topic} is not created"
-        assert set(re.findall(r"--partitions (\d+)", command)) == {str(settings.topic_partitions)}
-        assert set(re.findall(r"--replication-factor (\d+)", command)) == {str(settings.topic_replication)}
+        settings = service_settings(name, shape)
+        assert topics_of(settings) == topics_of(made), (
+            f"{name} uses topics that `newswire topics` does not make"
+        )
+        assert settings.topic_partitions == made.topic_partitions
+        assert settings.topic_replication == made.topic_replication
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_newswire_variable_is_a_setting(shape):
+    """A misspelt NEWSWIRE_ variable is not ignored: Settings.from_env refuses it, and the service would not
+    start. Checked for every service, since only the newswire ones are started through Settings."""
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    seen = set()
+    for name, service in compose_services(shape).items():
+        for key in environment(service):
+            if key.startswith("NEWSWIRE_"):
+                seen.add(key)
+                assert key.removeprefix("NEWSWIRE_").lower() in fields, (
+                    f"{shape}: {name} sets {key}, no setting"
+                )
+    assert {"NEWSWIRE_KAFKA_BOOTSTRAP", "NEWSWIRE_TOPIC_REPLICATION"} <= seen
+    for name in NEWSWIRE_SERVICES:
+        service_settings(name, shape)  # and every value is one the settings accept
+
+
+def test_the_laptop_override_only_changes_what_one_node_needs():
+    cluster, laptop = compose_services(), compose_services("laptop")
+    assert set(laptop) == set(cluster), "an override cannot remove services; it must not add any either"
+    for name, service in load_yaml(LAPTOP_FILE)["services"].items():
+        # The keys merge_service merges as compose does; another would need its rule there first.
+        assert set(service) <= {"environment", "volumes", "deploy"}, (
+            f"the override sets {name}.{set(service)}"
+        )
+    for name in ("prometheus", "grafana"):
+        assert laptop[name] == cluster[name]
+    for name in NEWSWIRE_SERVICES:
+        ours, theirs = environment(laptop[name]), environment(cluster[name])
+        changed = {key for key, value in ours.items() if theirs.get(key) != value}
+        assert changed == {"NEWSWIRE_KAFKA_BOOTSTRAP", "NEWSWIRE_TOPIC_REPLICATION"}, f"{name}: {changed}"
+        assert {k: v for k, v in laptop[name].items() if k != "environment"} == {
+            k: v for k, v in cluster[name].items() if k != "environment"
+        }
+
+
+def compose_command() -> list[str] | None:
+    """A docker compose v2 (or later) client: the docker CLI plugin or the standalone binary."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if not shutil.which(command[0]):
+            continue
+        done = subprocess.run([*command, "version", "--short"], capture_output=True, text=True, check=False)
+        # Compose v1 (Debian bookworm's docker-compose 1.29) merges and validates by other rules.
+        # A client built from source says "dev".
+        if done.returncode == 0 and done.stdout.strip() and not re.match(r"v?1\.", done.stdout.strip()):
+            return command
+    return None
+
+
+COMPOSE = compose_command()
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="no docker compose v2 client (docker compose or docker-compose)")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_docker_compose_accepts_and_merges_the_files_as_the_tests_do(shape):
+    files = [arg for file in SHAPES[shape][0] for arg in ("-f", str(file))]
+    done = subprocess.run(
+        [*COMPOSE, *files, "config", "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    services = __import__("json").loads(done.stdout)["services"]
+    ours = compose_services(shape)
+    assert set(services) == set(ours)
+    for name, service in services.items():
+        assert environment(service) == environment(ours[name]), f"{shape}: {name}'s environment"
+        assert replicas(service) == replicas(ours[name]), f"{shape}: {name}'s replicas"
+        assert volume_mounts(service) == volume_mounts(ours[name]), f"{shape}: {name}'s volumes"
+        assert dependencies(service) == dependencies(ours[name]), f"{shape}: {name}'s depends_on"
+        assert service.get("image") == ours[name].get("image"), f"{shape}: {name}'s image"
 
 
 def test_prometheus_mounts_its_config_and_rules():
