@@ -89,13 +89,16 @@ def topics_of(settings: Settings) -> tuple[str, ...]:
 
 
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:
-    """The copy index needs only its window (plus a day, so a slow reader still finds what it must
-    replay); the article topics keep the cluster's defaults. Brokers that ignore topic configs (the
-    embedded one) keep everything: readers skip expired entries by their own time (copy_replica.py)."""
+    """The copy index needs only its window, plus as much again up to a day, so a slow reader still
+    finds what it must replay; its segments roll at a quarter of that, since a broker deletes only
+    closed segments. The article topics keep the cluster's defaults. Brokers that ignore topic configs
+    (the embedded one) keep everything: readers skip expired entries by their own time (copy_replica.py)."""
     if name == settings.topic_copy_index:
+        retention_ms = int((settings.copy_window_s + min(86_400, settings.copy_window_s)) * 1000)
         return {
             "cleanup.policy": "delete",
-            "retention.ms": str(int((settings.copy_window_s + 86_400) * 1000)),
+            "retention.ms": str(retention_ms),
+            "segment.ms": str(max(1000, retention_ms // 4)),
         }
     return {}
 

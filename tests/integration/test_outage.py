@@ -1,6 +1,7 @@
 """A Kafka outage under load, and slow clients: every request is answered in bounded time.
 
-These tests start a broker of their own, since they kill it; the rest of the suite shares one.
+The outage test takes all of Kafka down: a broker of its own on the embedded tier (the rest of the
+suite shares one), every broker of the session's cluster on the real tier.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from services.common.broker import EmbeddedBroker, free_port
 from services.common.kafka import ensure_topics
 from services.common.settings import Settings
-from tests.integration.conftest import wait_until
+from tests.integration.conftest import read_topic, wait_until
 
 PUBLISH_TIMEOUT_S = 3.0
 # What the README promises: an outage adds fewer than this many log lines a minute to each service.
@@ -33,35 +34,60 @@ def lines(path) -> int:
     return path.read_bytes().count(b"\n")
 
 
+class Outage:
+    """The whole of Kafka going down and coming back: this test's own embedded broker (which comes
+    back empty, so the topics are made again), or every broker of the real cluster (which keeps its data)."""
+
+    def __init__(self, kind: str, cluster=None) -> None:
+        self.kind, self.cluster = kind, cluster
+        self.broker = EmbeddedBroker(port=free_port()).start() if kind == "embedded" else None
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        return {"NEWSWIRE_KAFKA_BOOTSTRAP": self.broker.bootstrap} if self.broker else {}
+
+    def kill(self) -> None:
+        if self.broker is not None:
+            kill(self.broker)
+        else:
+            for node_id in self.cluster.node_ids:
+                self.cluster.stop_broker(node_id)
+
+    def restore(self, settings: Settings) -> None:
+        if self.broker is not None:
+            self.broker = EmbeddedBroker(port=self.broker.port).start()
+            ensure_topics(settings)
+        else:
+            for node_id in self.cluster.node_ids:
+                self.cluster.start_broker(node_id)
+            self.cluster.wait_ready()
+
+    def close(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
+        elif any(self.cluster.pid(i) is None for i in self.cluster.node_ids):
+            self.restore(None)  # the session's cluster must be whole for the tests after this one
+
+
 @pytest.fixture
-def brokers():
-    """Brokers of this test only, stopped at its end: the first, and any restarted on its port."""
-    started: list[EmbeddedBroker] = []
-
-    def start(port: int | None = None) -> EmbeddedBroker:
-        started.append(EmbeddedBroker(port=port or free_port()).start())
-        return started[-1]
-
-    yield start
-    for broker in started:
-        broker.stop()
+def outage(kafka_kind, request):
+    target = Outage(kafka_kind, request.getfixturevalue("apache_cluster") if kafka_kind == "apache" else None)
+    yield target
+    target.close()
 
 
-@pytest.mark.embedded_only  # starts and kills a broker of its own
 def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
-    brokers, stack_factory, ingest_factory, enrich_factory, tmp_path
+    outage, stack_factory, ingest_factory, enrich_factory, tmp_path
 ):
-    own_broker = brokers()
-    stack = stack_factory(
-        NEWSWIRE_KAFKA_BOOTSTRAP=own_broker.bootstrap, NEWSWIRE_PUBLISH_TIMEOUT_S=str(PUBLISH_TIMEOUT_S)
-    )
+    stack = stack_factory(**outage.overrides, NEWSWIRE_PUBLISH_TIMEOUT_S=str(PUBLISH_TIMEOUT_S))
     ensure_topics(stack.settings)  # the stack factory made its topics on the session broker
     ingest_factory(stack)
     enrich_factory(stack)
     worker = stack.enrich_url
-    assert httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "Before."}).status_code == 202
+    before = httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "Before."})
+    assert before.status_code == 202, before.text
 
-    kill(own_broker)
+    outage.kill()
     outage_started = time.monotonic()
     ingest_lines, worker_lines = lines(tmp_path / "ingest.log"), lines(tmp_path / "enrich-1.log")
 
@@ -108,9 +134,8 @@ def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
         written = lines(tmp_path / name) - before
         assert written / minutes < MAX_LOG_LINES_PER_MINUTE, (name, written, minutes)
 
-    # The broker comes back (empty: it keeps nothing), and so do both services, without a restart.
-    brokers(own_broker.port)
-    ensure_topics(Settings.from_env(stack.env))
+    # Kafka comes back (the embedded broker empty), and so do both services, without a restart.
+    outage.restore(Settings.from_env(stack.env))
     wait_until(
         lambda: (
             httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "After."}).status_code == 202
@@ -122,6 +147,16 @@ def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
         lambda: httpx.get(f"{worker}/readyz", timeout=2).status_code == 200,
         timeout_s=90,
         what="the worker's /readyz to say 200 again",
+    )
+    after = httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "After, enriched."})
+    assert after.status_code == 202, after.text
+    # A real cluster keeps what it acknowledged before the outage; the embedded broker keeps nothing.
+    wanted = set(after.json()["accepted"]) | (set(before.json()["accepted"]) if outage.cluster else set())
+    read_topic(
+        stack.settings,
+        stack.settings.topic_enriched,
+        until=lambda values: wanted <= {v["id"] for v in values},
+        timeout_s=90,
     )
 
 
