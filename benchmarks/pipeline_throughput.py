@@ -1,11 +1,18 @@
-"""The whole pipeline on the embedded broker: HTTP ingest -> news.articles.raw -> enrich -> enriched topic.
+"""The whole pipeline: HTTP ingest -> news.articles.raw -> enrich -> enriched topic, on the embedded broker
+and on a real Apache Kafka cluster, side by side.
 
     ./dev bench                                                   (every benchmark, every part below)
     .venv/bin/python benchmarks/pipeline_throughput.py --part latency --rate 10 --workers 1
     .venv/bin/python benchmarks/pipeline_throughput.py --part scale --workers 1,2
     .venv/bin/python benchmarks/pipeline_throughput.py --part ingest
+    .venv/bin/python benchmarks/pipeline_throughput.py --part guarantee --kafka apache
+    .venv/bin/python benchmarks/pipeline_throughput.py --quick     (every part, smaller: ~6 minutes)
 
-Each part starts real service processes (as `newswire up` runs them) on fresh topics of one embedded broker:
+--kafka embedded|apache|both (default both): the embedded broker (services/common/broker.py), a real
+3-broker Apache Kafka cluster on loopback (services/common/kafka_cluster.py: its topics at replication 3,
+min.insync.replicas=2, every producer acks=all), or both, each part run on one then the other and a table
+of the two side by side at the end. Without Java or Maven the real cluster is left out, with one line.
+Each part starts real service processes (as `newswire up` runs them) on fresh topics of the broker:
   latency   articles posted one per request at --rate/s; per article POST sent -> enriched record read
             (p50 / p99) and where the time goes, from the timestamps the records carry: the raw and
             enriched Kafka message timestamps (set when each producer queued the record), the 202's
@@ -22,8 +29,13 @@ Each part starts real service processes (as `newswire up` runs them) on fresh to
             (NEWSWIRE_INGEST_CPU, services/ingest/cpu.py): the ratio compares code, not placement;
             a second ingest with NEWSWIRE_INGEST_CPU=off takes its turn in each round, for what the
             placement is worth.
-Each part ends with the machine's load and CPU steal over it (Linux): on a shared VM, a minute of high
-steal slows whatever ran in it.
+  guarantee enrich throughput with NEWSWIRE_PROCESSING_GUARANTEE=at_least_once and =exactly_once: one
+            stack of 1 worker each, bursts taking turns as in the scale part (at least once first and
+            last), each burst timed from its first send until a read_committed reader has read the last
+            of it (exactly once publishes only on commit). The embedded broker has no transactions: there
+            only at least once runs, beside the real cluster's.
+Each part ends with the machine's load and CPU steal over it (Linux), and the broker's processes' CPU: on
+a shared VM, a minute of high steal slows whatever ran in it.
 Absolute figures depend on the machine and what else runs on it; compare the ratios of one run.
 """
 
@@ -32,27 +44,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import http.client
 import os
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import httpx
+from kafka import KafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.common import tail  # noqa: E402
 from services.common.broker import EmbeddedBroker, free_port  # noqa: E402
 from services.common.kafka import create_producer, ensure_topics  # noqa: E402
+from services.common.kafka_cluster import LocalCluster, missing_tools  # noqa: E402
 from services.common.records import build_raw_article, utc_now  # noqa: E402
 from services.common.serialization import dumps  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
@@ -62,6 +80,7 @@ from services.ingest.cpu import choose_cpu, current_cpu  # noqa: E402
 from services.runner import FAST_GROUP  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+KINDS = ("embedded", "apache")
 
 
 ROUNDS = 3
@@ -86,21 +105,80 @@ def cpu_times() -> list[int] | None:
         return None
 
 
+def process_cpu_s(pids: list[int]) -> float | None:
+    """User and system CPU seconds of these processes so far (Linux /proc; None elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclasses.dataclass(frozen=True)
+class Kafka:
+    """The broker (or cluster) a part runs on: where, at what replication, and its processes."""
+
+    kind: str  # one of KINDS
+    bootstrap: str
+    replication: int
+    transactions: bool
+    pids: Callable[[], list[int]]
+
+    @property
+    def label(self) -> str:
+        return "embedded broker" if self.kind == "embedded" else f"Apache Kafka, {self.replication} brokers"
+
+
 @contextmanager
-def machine_load(part: str) -> Iterator[None]:
-    """Prints how busy the whole machine was over a part, and the time the hypervisor gave to other
-    guests (steal): on a shared VM, a slow figure from a minute of high steal is the neighbours'."""
-    before = cpu_times()
+def kafkas(wanted: str) -> Iterator[list[Kafka]]:
+    """The embedded broker and/or a real 3-broker cluster (its own free ports and a temporary state
+    dir), both stopped on exit. Without Java or Maven, `both` runs on the embedded broker alone."""
+    kinds = KINDS if wanted == "both" else (wanted,)
+    with ExitStack() as exits:
+        found: list[Kafka] = []
+        if "embedded" in kinds:
+            broker = exits.enter_context(EmbeddedBroker(port=free_port()))
+            found.append(
+                Kafka("embedded", broker.bootstrap, 1, False, lambda: [broker.pid] if broker.pid else [])
+            )
+        problem = missing_tools() if "apache" in kinds else None
+        if problem and wanted == "both":
+            print(f"(Apache Kafka left out: {problem})")
+        elif "apache" in kinds:
+            state = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="newswire-bench-kafka-")))
+            cluster = LocalCluster.create(state / "cluster", brokers=3, base_port=None)
+            exits.callback(cluster.down)  # also when start-up fails half way
+            cluster.up()
+            nodes = cluster.node_ids
+            pids = lambda: [pid for pid in map(cluster.pid, nodes) if pid is not None]  # noqa: E731
+            found.append(Kafka("apache", cluster.cluster.bootstrap, cluster.cluster.replication, True, pids))
+        yield found
+
+
+@contextmanager
+def machine_load(part: str, kafka: Kafka) -> Iterator[None]:
+    """Prints how busy the whole machine was over a part, what the broker's processes took of it, and
+    the time the hypervisor gave to other guests (steal): on a shared VM, a slow figure from a minute of
+    high steal is the neighbours'."""
+    before, broker_before, started = cpu_times(), process_cpu_s(kafka.pids()), time.monotonic()
     yield
-    after = cpu_times()
+    after, broker_after = cpu_times(), process_cpu_s(kafka.pids())
     if before is None or after is None:
         return
     delta = [a - b for a, b in zip(after, before, strict=True)]
     total = sum(delta) or 1
     busy = total - delta[3] - delta[4] - delta[7]
+    broker = ""
+    if broker_before is not None and broker_after is not None:
+        share = (broker_after - broker_before) / (time.monotonic() - started)
+        broker = f", the broker's processes {100 * share:.0f}% of a core"
     print(
-        f"  machine during {part}: {100 * busy / total:.0f}% busy over {os.cpu_count()} cores, "
-        f"steal {100 * delta[7] / total:.1f}%"
+        f"  machine during {part} ({kafka.label}): {100 * busy / total:.0f}% busy over {os.cpu_count()} "
+        f"cores{broker}, steal {100 * delta[7] / total:.1f}%, load {os.getloadavg()[0]:.1f} (1 min)"
     )
 
 
@@ -133,14 +211,20 @@ class Stack:
     """A broker, one ingest and `workers` enrich workers on fresh topics; stopped on exit."""
 
     def __init__(
-        self, exits: ExitStack, broker: EmbeddedBroker, partitions: int, group: dict[str, str] = FAST_GROUP
+        self,
+        exits: ExitStack,
+        kafka: Kafka,
+        partitions: int,
+        group: dict[str, str] = FAST_GROUP,
+        env: dict[str, str] | None = None,
     ) -> None:
         run = uuid.uuid4().hex[:8]
         # NEWSWIRE_* settings from the environment reach the services (to compare settings in one run);
-        # broker, topics and ports are the benchmark's own.
+        # broker, topics and ports are the benchmark's own, and so is `env` (what a part compares).
         self.env = group | dict(os.environ)
-        self.env |= {
-            "NEWSWIRE_KAFKA_BOOTSTRAP": broker.bootstrap,
+        self.env |= (env or {}) | {
+            "NEWSWIRE_KAFKA_BOOTSTRAP": kafka.bootstrap,
+            "NEWSWIRE_TOPIC_REPLICATION": str(kafka.replication),
             "NEWSWIRE_TOPIC_RAW": f"bench.{run}.raw",
             "NEWSWIRE_TOPIC_ENRICHED": f"bench.{run}.enriched",
             "NEWSWIRE_TOPIC_DLQ": f"bench.{run}.dlq",
@@ -197,15 +281,7 @@ class Stack:
 
     def workers_cpu_s(self) -> float | None:
         """User and system CPU seconds of the enrich workers so far (Linux /proc; None elsewhere)."""
-        total = 0
-        for worker in self.workers:
-            try:
-                with open(f"/proc/{worker.pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                return None
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        return total / os.sysconf("SC_CLK_TCK")
+        return process_cpu_s([worker.pid for worker in self.workers])
 
 
 def wait_ready(process: subprocess.Popen[bytes], verb: str, ready_url: str) -> None:
@@ -262,9 +338,24 @@ class Reader(threading.Thread):
         self.join(10)
 
 
-def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, workers: int) -> None:
+@contextmanager
+def read_committed(kafka: Kafka) -> Iterator[None]:
+    """The benchmark's readers (tail.follow) as a downstream consumer of exactly-once output reads it:
+    committed records only (the same records where no producer is transactional)."""
+    if not kafka.transactions:
+        yield
+        return
+    consumer = functools.partial(KafkaConsumer, isolation_level="read_committed")
+    with mock.patch.object(tail, "KafkaConsumer", consumer):
+        yield
+
+
+Figures = dict[str, float]
+
+
+def latency(kafka: Kafka, bodies: list[str], args, rate: float, workers: int) -> Figures:
     with ExitStack() as exits:
-        stack = Stack(exits, broker, args.partitions)
+        stack = Stack(exits, kafka, args.partitions)
         stack.start_ingest()
         stack.start_workers(workers)
         enriched = Reader(stack.settings, stack.settings.topic_enriched, args.articles)
@@ -315,13 +406,17 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
         steps["acked_reply"].append(replied - sent)
     n = len(steps["total"])
     print(
-        f"latency: {n} of {args.articles} articles (~{statistics.mean(len(b.split()) for b in bodies):.0f} "
-        f"words) paced at {rate:g}/s, {workers} worker(s), {args.partitions} partitions"
+        f"latency ({kafka.label}): {n} of {args.articles} articles "
+        f"(~{statistics.mean(len(b.split()) for b in bodies):.0f} words) paced at {rate:g}/s, "
+        f"{workers} worker(s), {args.partitions} partitions"
+    )
+    p50, p99 = percentile(steps["total"], 0.5) * 1000, percentile(steps["total"], 0.99) * 1000
+    target = (
+        "; target on the real cluster at 10/s: p99 <= 100 ms" if kafka.kind == "apache" and rate == 10 else ""
     )
     print(
-        f"  POST -> enriched record read: p50 {percentile(steps['total'], 0.5) * 1000:6.1f} ms   "
-        f"p99 {percentile(steps['total'], 0.99) * 1000:6.1f} ms   (POST -> 202: p50 "
-        f"{percentile(steps['acked_reply'], 0.5) * 1000:.1f} ms)"
+        f"  POST -> enriched record read: p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   (POST -> 202: p50 "
+        f"{percentile(steps['acked_reply'], 0.5) * 1000:.1f} ms{target})"
     )
     names = {
         "http": "HTTP handling until queued in the producer",
@@ -339,6 +434,14 @@ def latency(broker: EmbeddedBroker, bodies: list[str], args, rate: float, worker
             f"{percentile(values, 0.99) * 1000:6.1f} ms"
         )
     print("    (Kafka timestamps have ms resolution; the ack overlaps the fetch.)")
+    return {
+        f"latency {rate:g}/s, {workers} worker(s): POST -> enriched p50 (ms)": p50,
+        f"latency {rate:g}/s, {workers} worker(s): POST -> enriched p99 (ms)": p99,
+        f"latency {rate:g}/s, {workers} worker(s): POST -> 202 p50 (ms)": percentile(
+            steps["acked_reply"], 0.5
+        )
+        * 1000,
+    }
 
 
 def raw_records(bodies: list[str], count: int, tag: str) -> list[dict]:
@@ -351,7 +454,7 @@ def raw_records(bodies: list[str], count: int, tag: str) -> list[dict]:
     ]
 
 
-def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
+def scale(kafka: Kafka, bodies: list[str], args) -> Figures:
     # One stack per worker count, started once and warmed up, then bursts that take turns (1, 2, 1, 2,
     # ... 1): each burst of 2 workers is compared with the bursts of 1 either side of it, and the ratio
     # is the median of those. This machine's speed drifts over tens of seconds (the same burst took 15 to
@@ -360,60 +463,146 @@ def scale(broker: EmbeddedBroker, bodies: list[str], args) -> None:
     # for spaCy's first batches and the group's last rebalance. The stacks not timed are paused: idle, a
     # worker polls every fetch_max_wait_ms, and it and the broker's answers took 0.13 of a core here.
     with ExitStack() as exits:
-        stacks = {workers: ScaleStack(exits, broker, bodies, args, workers) for workers in args.workers}
-        for stack in stacks.values():
-            stack.warm_up()
-        for stack in stacks.values():
-            stack.pause()
-        rates: dict[int, list[float]] = {workers: [] for workers in args.workers}
-        cpu_ms: dict[int, list[float]] = {workers: [] for workers in args.workers}
-        turns = [(round_, workers) for round_ in range(args.rounds) for workers in args.workers]
-        if 1 in stacks:
-            turns.append((args.rounds, 1))  # the last burst of 2 has one of 1 after it too
-        for round_, workers in turns:
-            rate, cpu = stacks[workers].burst(args.burst, f"scale{round_}")
-            rates[workers].append(rate)
-            if cpu is not None:
-                cpu_ms[workers].append(cpu)
-    for workers, measured in rates.items():
-        cpu_note = (
-            f"; worker CPU {statistics.median(cpu_ms[workers]):.1f} ms an article" if cpu_ms[workers] else ""
-        )
+        stacks = {
+            workers: ScaleStack(exits, kafka, bodies, args.partitions, workers, args.rounds + 1, args.burst)
+            for workers in args.workers
+        }
+        rates, cpu_ms = take_turns(stacks, args.rounds, args.burst, first=1)
+    names = {workers: f"{workers} worker{'s' if workers > 1 else ''}" for workers in rates}
+    how = f"bursts of {args.burst} articles produced at once"
+    return report_turns("scale", kafka, how, {names[w]: r for w, r in rates.items()},
+                        {names[w]: c for w, c in cpu_ms.items()}, names.get(1), ">= 1.7x")  # fmt: skip
+
+
+def guarantee(kafka: Kafka, bodies: list[str], args) -> Figures:
+    """Enrich throughput with each processing guarantee, 1 worker each, timed until read_committed."""
+    if "processing_guarantee" not in {f.name for f in dataclasses.fields(Settings)}:
+        print("guarantee: not run: services/common/settings.py has no processing_guarantee setting")
+        return {}
+    modes = ("at_least_once", "exactly_once") if kafka.transactions else ("at_least_once",)
+    rounds, burst = args.guarantee_rounds, args.guarantee_burst
+    with ExitStack() as exits:
+        exits.enter_context(read_committed(kafka))
+        stacks = {
+            mode: ScaleStack(
+                exits,
+                kafka,
+                bodies,
+                args.partitions,
+                1,
+                rounds + 1,
+                burst,
+                env={"NEWSWIRE_PROCESSING_GUARANTEE": mode},
+                name=mode,
+                until_read=True,
+            )
+            for mode in modes
+        }
+        rates, cpu_ms = take_turns(stacks, rounds, burst, first="at_least_once")
+    how = f"1 worker, bursts of {burst} until read (read_committed)"
+    figures = report_turns("guarantee", kafka, how, rates, cpu_ms, "at_least_once", ">= 0.8x")
+    if not kafka.transactions:
+        print(f"  exactly_once: not run on the {kafka.label}: it has no transactions")
+    return figures
+
+
+def report_turns(
+    part: str,
+    kafka: Kafka,
+    how: str,
+    rates: dict[str, list[float]],
+    cpu_ms: dict[str, list[float]],
+    first: str | None,
+    target: str,
+) -> Figures:
+    """Prints each stack's median articles/s (and each burst's), then each other stack's ratio to the
+    bursts of `first` either side of its own (take_turns); returns the figures."""
+    figures: Figures = {}
+    for name, measured in rates.items():
+        figures[f"{part}: {name} (articles/s)"] = statistics.median(measured)
         print(
-            f"scale: {workers} worker(s), bursts of {args.burst} articles produced at once: "
-            f"{statistics.median(measured):.1f} articles/s enriched{cpu_note}   bursts: "
-            + ", ".join(f"{rate:.1f}" for rate in measured)
+            f"{part} ({kafka.label}): {name}, {how}: {statistics.median(measured):.1f} articles/s "
+            f"enriched{cpu_note(cpu_ms[name])}   bursts: " + ", ".join(f"{rate:.1f}" for rate in measured)
         )
-    if 1 in rates:
-        for workers, measured in rates.items():
-            if workers != 1:
-                ones = rates[1]
-                ratios = [rate / statistics.mean(ones[i : i + 2]) for i, rate in enumerate(measured)]
-                print(
-                    f"  {workers} workers / 1 worker: {statistics.median(ratios):.2f}x (median of {args.rounds}"
-                    f" bursts, each against the bursts of 1 worker before and after it; target >= 1.7x; "
-                    "each: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
-                )
+    for name, measured in rates.items():
+        if first is None or first not in rates or name == first:
+            continue
+        ratios = neighbour_ratios(rates[first], measured)
+        figures[f"{part}: {name} / {first}"] = statistics.median(ratios)
+        print(
+            f"  {name} / {first}: {statistics.median(ratios):.2f}x (median of {len(ratios)} bursts, each "
+            f"against the bursts of {first} before and after it; target {target}; each: "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + ")"
+        )
+    return figures
+
+
+def take_turns(
+    stacks: dict[Hashable, ScaleStack], rounds: int, burst: int, first: Hashable
+) -> tuple[dict[Hashable, list[float]], dict[Hashable, list[float]]]:
+    """Warms every stack up, pauses them, then bursts in turns, a round of each stack after another, and
+    one more of `first` at the end: each burst of another stack has one of `first` either side of it.
+    Returns each stack's articles/s and worker CPU ms an article, burst by burst."""
+    for stack in stacks.values():
+        stack.warm_up()
+    for stack in stacks.values():
+        stack.pause()
+    rates: dict[Hashable, list[float]] = {key: [] for key in stacks}
+    cpu_ms: dict[Hashable, list[float]] = {key: [] for key in stacks}
+    turns = [(round_, key) for round_ in range(rounds) for key in stacks]
+    if first in stacks:
+        turns.append((rounds, first))  # the last burst of another has one of `first` after it too
+    for round_, key in turns:
+        rate, cpu = stacks[key].burst(burst, f"burst{round_}")
+        rates[key].append(rate)
+        if cpu is not None:
+            cpu_ms[key].append(cpu)
+    return rates, cpu_ms
+
+
+def neighbour_ratios(firsts: list[float], others: list[float]) -> list[float]:
+    """Each of `others` against the mean of the bursts of `first` before and after it (take_turns)."""
+    return [rate / statistics.mean(firsts[i : i + 2]) for i, rate in enumerate(others)]
+
+
+def cpu_note(cpu_ms: list[float]) -> str:
+    return f"; worker CPU {statistics.median(cpu_ms):.1f} ms an article" if cpu_ms else ""
 
 
 class ScaleStack:
     """`workers` enrich workers on fresh topics with a reader of their output: bursts of raw records,
-    each timed from the first send to the last enriched record's Kafka timestamp. Between its bursts it
-    is paused (SIGSTOP), so that it takes nothing from another stack's."""
+    each timed from the first send to the last enriched record's Kafka timestamp (`until_read`: to when
+    the reader had it). Between its bursts it is paused (SIGSTOP), so that it takes nothing from another
+    stack's."""
 
     WARM_UP_PER_PARTITION = 8
 
-    def __init__(self, exits: ExitStack, broker: EmbeddedBroker, bodies: list[str], args, workers: int):
-        self.stack = Stack(exits, broker, max(args.partitions, 4), PAUSABLE_GROUP)
-        self.stack.spawn_workers(workers)  # both stacks load their models at once
+    def __init__(
+        self,
+        exits: ExitStack,
+        kafka: Kafka,
+        bodies: list[str],
+        partitions: int,
+        workers: int,
+        bursts: int,
+        burst: int,
+        env: dict[str, str] | None = None,
+        name: str = "",
+        until_read: bool = False,
+    ):
+        self.stack = Stack(exits, kafka, max(partitions, 4), PAUSABLE_GROUP, env)
+        self.stack.spawn_workers(workers)  # every stack loads its models at once
         exits.callback(self._signal, "SIGCONT")  # before they are stopped: paused, they take no SIGTERM
-        self.bodies, self.workers = bodies, workers
+        self.bodies, self.workers, self.until_read = bodies, workers, until_read
+        self.name = name or f"{workers} worker(s)"
         self.paused_at: float | None = None
         self._warm_up = self.WARM_UP_PER_PARTITION * self.stack.settings.topic_partitions
         # A reader polling every 10 ms would take CPU from the workers it measures; the rate comes
-        # from the enriched records' Kafka timestamps, so this one may fetch lazily.
-        lazy = dataclasses.replace(self.stack.settings, fetch_max_wait_ms=500)
-        most = self._warm_up * (args.rounds + 2) + (args.rounds + 1) * args.burst
+        # from the enriched records' Kafka timestamps, so this one may fetch lazily. Timed until read,
+        # it waits less: a fetch the embedded broker holds keeps a record back until it looks again.
+        lazy = dataclasses.replace(self.stack.settings, fetch_max_wait_ms=100 if until_read else 500)
+        most = self._warm_up * (bursts + 1) + bursts * burst
         self.enriched = Reader(lazy, self.stack.settings.topic_enriched, most)
         exits.callback(self.enriched.done.set)
         self.producer = create_producer(self.stack.settings)
@@ -433,7 +622,7 @@ class ScaleStack:
         paused_for = time.monotonic() - (self.paused_at or time.monotonic())
         if paused_for > self.stack.settings.session_timeout_s / 2:
             # Its group may have dropped it (session timeout) or may yet: rejoined, it is timed warm.
-            print(f"  ({self.workers} worker(s) were paused {paused_for:.0f} s: warmed up again)")
+            print(f"  ({self.name} were paused {paused_for:.0f} s: warmed up again)")
             self.warm_up()
 
     def _signal(self, name: str) -> None:
@@ -456,7 +645,7 @@ class ScaleStack:
         return count / (last - started), cpu
 
     def _send_and_wait(self, count: int, tag: str) -> float:
-        """Sends `count` raw records; returns the Kafka timestamp of the last of them enriched."""
+        """Sends `count` raw records; returns when the last of them was enriched (or read)."""
         settings, partitions = self.stack.settings, self.stack.settings.topic_partitions
         records = raw_records(self.bodies, count, f"{tag}-{self.workers}")
         expected = len(self.enriched.seen) + count
@@ -468,10 +657,10 @@ class ScaleStack:
             )
         self.producer.flush()
         if not self.enriched.wait_for(expected):
-            raise SystemExit(
-                f"scale: {len(self.enriched.seen)} of {expected} articles enriched ({self.workers} worker(s))"
-            )
+            raise SystemExit(f"{len(self.enriched.seen)} of {expected} articles enriched ({self.name})")
         ids = {record["id"] for record in records}
+        if self.until_read:
+            return max(read_at for key, (read_at, _) in self.enriched.seen.items() if key in ids)
         # When each was queued in the worker's producer: its Kafka timestamp (ms resolution).
         return (
             max(record["timestamp_ms"] for key, (_, record) in self.enriched.seen.items() if key in ids)
@@ -479,12 +668,13 @@ class ScaleStack:
         )
 
 
-def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
+def ingest(kafka: Kafka, bodies: list[str], args) -> Figures:
+    figures: Figures = {}
     with ExitStack() as exits:
-        stack = Stack(exits, broker, args.partitions)
+        stack = Stack(exits, kafka, args.partitions)
         stack.start_ingest()
         # The same service left to the scheduler: what keeping to one CPU (services/ingest/cpu.py) is worth.
-        anywhere = Stack(exits, broker, args.partitions)
+        anywhere = Stack(exits, kafka, args.partitions)
         anywhere.start("ingest", f"{anywhere.ingest_url}/readyz", NEWSWIRE_INGEST_CPU="off")
         local = threading.local()
         producer = create_producer(stack.settings)
@@ -526,8 +716,17 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
                     list(pool.map(send_one, records))
                     bare_rates.append(args.requests / (time.perf_counter() - started))
         ratio = statistics.median(o / b for o, b in zip(ours_rates, bare_rates, strict=True))
+        figures |= {
+            f"ingest: one article per request, {args.clients} clients (articles/s)": statistics.median(
+                ours_rates
+            ),
+            f"ingest: bare producer, {args.clients} threads, one record each (msg/s)": statistics.median(
+                bare_rates
+            ),
+            "ingest: one article per request / bare producer": ratio,
+        }
         print(
-            f"ingest: one article per request, {args.clients} clients: {statistics.median(ours_rates):8.1f} "
+            f"ingest ({kafka.label}): one article per request, {args.clients} clients: {statistics.median(ours_rates):8.1f} "
             f"articles/s (target >= 1,000/s; rounds: {', '.join(f'{r:.0f}' for r in ours_rates)})\n"
             f"        bare kafka-python producer (one CPU), {args.clients} threads, one acknowledged record each: "
             f"{statistics.median(bare_rates):8.1f} msg/s; ratio {ratio:.2f}x (median of {ROUNDS} alternating rounds)\n"
@@ -569,7 +768,9 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
             # median of each round's pair. Three rounds in one order had one run read 0.56x where the
             # runs before it, on the same code, read 0.69-0.75x.
             for round_ in range(NDJSON_ROUNDS):
-                records = raw_records(bodies, max(size * 20, 10_000), f"nd{size}-{round_}")  # ~1 s a side
+                records = raw_records(
+                    bodies, max(size * 20, args.ndjson_records), f"nd{size}-{round_}"
+                )  # ~1 s a side
                 batches = [records[i : i + size] for i in range(0, len(records), size)]
                 lines = [
                     b"\n".join(dumps({k: r[k] for k in ("guid", "provider", "body_text")}) for r in batch)
@@ -582,18 +783,50 @@ def ingest(broker: EmbeddedBroker, bodies: list[str], args) -> None:
                     bare_rates.append(send_batches(batches))
                     ours_rates.append(post_ndjson(lines, len(records)))
             ratios = [o / b for o, b in zip(ours_rates, bare_rates, strict=True)]
+            figures |= {
+                f"ingest: NDJSON batches of {size} (articles/s)": statistics.median(ours_rates),
+                f"ingest: bare producer, batches of {size} (msg/s)": statistics.median(bare_rates),
+                f"ingest: NDJSON batches of {size} / bare producer": statistics.median(ratios),
+            }
             print(
-                f"ingest: NDJSON batches of {size}: {statistics.median(ours_rates):8.1f} articles/s; bare "
+                f"ingest ({kafka.label}): NDJSON batches of {size}: {statistics.median(ours_rates):8.1f} articles/s; bare "
                 f"kafka-python producer (one CPU) {statistics.median(bare_rates):8.1f} msg/s; ratio "
                 f"{statistics.median(ratios):.2f}x (median of {NDJSON_ROUNDS} rounds, the sides in turn, same run; "
                 "target >= 0.6x; rounds: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
             )
         producer.close()
+    return figures
+
+
+PARTS = ("latency", "scale", "ingest", "guarantee")
+# --quick: every part smaller (explicit options still win); ~6 minutes on both brokers here.
+QUICK = {
+    "articles": 100,
+    "rate": 10,
+    "requests": 1500,
+    "rounds": 3,
+    "burst": 200,
+    "ndjson": "50",
+    "ndjson_records": 5000,
+    "guarantee_rounds": 3,
+    "guarantee_burst": 200,
+}
 
 
 def main() -> int:
+    # The brokers (the real cluster's JVMs run in sessions of their own) are stopped on SIGTERM too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "latency", "scale", "ingest"), default="all")
+    parser.add_argument("--part", choices=("all", *PARTS), default="all")
+    parser.add_argument(
+        "--kafka",
+        choices=("embedded", "apache", "both"),
+        default="both",
+        help="the embedded broker, a real 3-broker Apache Kafka cluster (replication 3), or each in turn",
+    )
+    parser.add_argument("--quick", action="store_true", help="every part smaller: " + ", ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()
+    ))  # fmt: skip
     parser.add_argument("--articles", type=int, default=200, help="latency part: articles posted")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument(
@@ -608,24 +841,61 @@ def main() -> int:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--rate", type=float, default=0, help="latency part: articles/s (0: 10 and 30)")
     parser.add_argument("--ndjson", default="50,500", help="NDJSON batch sizes for the ingest part")
+    parser.add_argument(
+        "--ndjson-records", type=int, default=10_000, help="ingest part: records a side in each NDJSON round"
+    )
+    parser.add_argument(
+        "--guarantee-rounds", type=int, default=3, help="guarantee part: bursts of exactly once"
+    )
+    parser.add_argument("--guarantee-burst", type=int, default=400, help="guarantee part: articles per burst")
+    if "--quick" in sys.argv[1:]:
+        parser.set_defaults(**QUICK)
     args = parser.parse_args()
     args.workers = [int(w) for w in args.workers.split(",")]
     args.ndjson = [int(n) for n in args.ndjson.split(",")]
 
     bodies = [a["body_text"] for a in load_corpus(DEFAULT_CORPUS)]
-    with EmbeddedBroker(port=free_port()) as broker:
-        if args.part in ("all", "latency"):
-            paced = [(args.rate, args.workers[0])] if args.rate else [(10, 1), (30, max(args.workers))]
-            for rate, workers in paced:
-                with machine_load(f"latency at {rate:g}/s"):
-                    latency(broker, bodies, args, rate, workers)
-        if args.part in ("all", "scale"):
-            with machine_load("scale"):
-                scale(broker, bodies, args)
-        if args.part in ("all", "ingest"):
-            with machine_load("ingest"):
-                ingest(broker, bodies, args)
+    figures: dict[str, dict[str, float]] = {}  # measure -> kind -> figure
+    with kafkas(args.kafka) as brokers:
+        for part in PARTS if args.part == "all" else (args.part,):
+            # One part on each broker, one after the other: the two figures are minutes apart, not a run.
+            for kafka in brokers:
+                with machine_load(part, kafka):
+                    if part == "latency":
+                        paced = (
+                            [(args.rate, args.workers[0])]
+                            if args.rate
+                            else [(10, 1), (30, max(args.workers))]
+                        )
+                        measured = {}
+                        for rate, workers in paced:
+                            measured |= latency(kafka, bodies, args, rate, workers)
+                    else:
+                        measured = {"scale": scale, "ingest": ingest, "guarantee": guarantee}[part](
+                            kafka, bodies, args
+                        )
+                for measure, figure in measured.items():
+                    figures.setdefault(measure, {})[kafka.kind] = figure
+    side_by_side(figures, [kafka.kind for kafka in brokers])
     return 0
+
+
+def side_by_side(figures: dict[str, dict[str, float]], kinds: list[str]) -> None:
+    """One line per figure: each broker's, and the real cluster's over the embedded one's."""
+    if len(kinds) < 2 or not figures:
+        return
+    width = max(map(len, figures))
+    print(
+        f"\n{'figure (' + DEFAULT_CORPUS.name + ' bodies)':<{width}}  {'embedded':>10}  {'apache':>10}  apache/embedded"
+    )
+    for measure, by_kind in figures.items():
+        cells = [f"{by_kind[k]:10.2f}" if k in by_kind else f"{'-':>10}" for k in KINDS]
+        ratio = (
+            f"{by_kind['apache'] / by_kind['embedded']:.2f}x"
+            if by_kind.get("embedded") and "apache" in by_kind
+            else "-"
+        )
+        print(f"{measure:<{width}}  {cells[0]}  {cells[1]}  {ratio}")
 
 
 if __name__ == "__main__":
