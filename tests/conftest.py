@@ -58,13 +58,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
         callspec = getattr(item, "callspec", None)
         kind = callspec.params.get("kafka_kind") if callspec else None
+        # A module marked real_kafka holds real-cluster tests: never run on the embedded broker.
+        only_real = item.get_closest_marker("real_kafka") is not None
         if kind == "apache":
             item.add_marker(pytest.mark.real_kafka)
+        real = kind == "apache" or only_real
         # Tests of the embedded broker itself, or that start their own, have nothing to check on the real one.
-        real = kind == "apache" or (kind is None and item.get_closest_marker("real_kafka") is not None)
         if (
             (real and "apache" not in tiers)
-            or (kind == "embedded" and "embedded" not in tiers)
+            or (kind == "embedded" and ("embedded" not in tiers or only_real))
             or (kind == "apache" and item.get_closest_marker("embedded_only"))
         ):
             dropped.append(item)

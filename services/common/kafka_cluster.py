@@ -479,8 +479,8 @@ class LocalCluster:
         try:
             (described,) = admin.describe_topics([topic])
             for p in described["partitions"]:
-                if p["partition"] == partition:
-                    return p["leader"]
+                if p["partition_index"] == partition:
+                    return p["leader_id"]
             raise ClusterError(f"{topic} has no partition {partition}")
         finally:
             admin.close()

@@ -23,6 +23,7 @@ from services.common.kafka_cluster import grant, pipeline_acls
 from services.common.records import build_raw_article, utc_now
 from services.common.serialization import dumps, loads
 from services.common.settings import Settings
+from tests.conftest import REPO
 from tests.integration.conftest import (
     Stack,
     read_topic,
@@ -33,8 +34,8 @@ from tests.integration.conftest import (
     wait_until,
 )
 
-# Only the apache value of the session's broker kinds: these tests have nothing to check on the embedded one.
-pytestmark = [pytest.mark.real_kafka, pytest.mark.parametrize("kafka_kind", ["apache"], indirect=True)]
+# Real-cluster tests only: tests/conftest.py leaves out their embedded-broker variants.
+pytestmark = pytest.mark.real_kafka
 
 BODY = (
     "{n}. The European Commission said on Monday that Ursula von der Leyen would meet officials in "
@@ -48,6 +49,20 @@ def raw_values(count: int, start: int = 0) -> list[tuple[bytes, bytes]]:
     for n in range(start, start + count):
         article = build_raw_article(
             {"body_text": BODY.format(n=n), "headline": f"Grid talks {n}", "guid": f"story-{n}"},
+            received_at=utc_now(),
+        )
+        values.append((article["id"].encode(), dumps(article)))
+    return values
+
+
+def corpus_values(count: int) -> list[tuple[bytes, bytes]]:
+    """Whole stories of the team corpus, as raw records."""
+    lines = (REPO / "tests" / "corpus" / "articles.jsonl").read_text(encoding="utf-8").splitlines()[:count]
+    values = []
+    for line in lines:
+        story = loads(line.encode())
+        article = build_raw_article(
+            {"body_text": story["body_text"], "headline": story["headline"], "guid": story["id"]},
             received_at=utc_now(),
         )
         values.append((article["id"].encode(), dumps(article)))
@@ -357,7 +372,7 @@ def test_the_copy_index_expires_on_the_broker_and_a_new_worker_loads_none_of_it(
     assert configs["retention.ms"] == "6000" and configs["cleanup.policy"] == "delete", configs
 
     worker = enrich_factory(stack)
-    produce(stack.settings, raw_values(6, start=7000))
+    produce(stack.settings, corpus_values(6))  # long enough to be fingerprinted and indexed
     wait_until(lambda: index_offsets(stack.settings)[1] >= 6, timeout_s=120, what="six index entries")
     stop_process(worker)
     # The broker deletes them: nothing is left from the first offset to the end.
