@@ -472,6 +472,36 @@ class LocalCluster:
             f"metadata listed brokers {sorted(seen)} of {sorted(wanted)} after {timeout_s:.0f}s"
         )
 
+    def under_replicated(self) -> list[str]:
+        """Partitions whose in-sync replicas are fewer than their replicas ("topic-partition")."""
+        from kafka import KafkaAdminClient
+
+        admin = KafkaAdminClient(**self.cluster.client_options(), request_timeout_ms=5000)
+        try:
+            return [
+                f"{topic['name']}-{p['partition_index']}"
+                for topic in admin.describe_topics()
+                for p in topic["partitions"]
+                if len(p["isr_nodes"]) < len(p["replica_nodes"])
+            ]
+        finally:
+            admin.close()
+
+    def wait_in_sync(self, timeout_s: float = 120) -> None:
+        """Returns once every partition has all its replicas in sync again (after a broker came back):
+        until then, losing another broker leaves some partition below min.insync.replicas."""
+        deadline = time.monotonic() + timeout_s
+        behind: list[str] = []
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                behind = self.under_replicated()
+                if not behind:
+                    return
+            time.sleep(0.5)
+        raise ClusterError(
+            f"{len(behind)} partition(s) still under-replicated after {timeout_s:.0f}s: {behind[:5]}"
+        )
+
     def leader_of(self, topic: str, partition: int) -> int:
         from kafka import KafkaAdminClient
 
@@ -597,7 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     stop = verbs.add_parser("stop-broker", help="SIGKILL one broker, as a crash does")
     stop.add_argument("id", type=int)
-    start = verbs.add_parser("start-broker", help="restart one broker on its data")
+    start = verbs.add_parser(
+        "start-broker", help="restart one broker on its data; returns once it is in sync"
+    )
     start.add_argument("id", type=int)
     verbs.add_parser("down", help="stop every broker and remove the cluster's data")
     verbs.add_parser("status", help="which brokers run, and which the metadata lists")
@@ -646,6 +678,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.verb == "start-broker":
         cluster.start_broker(args.id)
         cluster.wait_ready(expect={args.id})
+        cluster.wait_in_sync()
     elif args.verb == "down":
         cluster.down()
     elif args.verb == "status":

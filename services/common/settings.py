@@ -70,7 +70,9 @@ class Settings:
     ingest_port: int = 8080
     max_article_bytes: int = 1_000_000
     max_request_bytes: int = 10_000_000
-    publish_timeout_s: float = 10.0
+    # Longer than a leader's failover: Apache Kafka fences a dead broker after broker.session.timeout.ms
+    # (9 s by default), and publishes to its partitions waited 12-14 s on three brokers here.
+    publish_timeout_s: float = 30.0
     # No linger: a lone article goes out at once; under load batches form anyway while the sender is
     # busy (measured: linger 5 ms cost single-article requests ~5 ms each and NDJSON throughput nothing).
     producer_linger_ms: int = 0

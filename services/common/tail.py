@@ -27,7 +27,13 @@ def follow(
 
     No consumer group: looking must not take partitions from real consumers."""
     consumer = KafkaConsumer(
-        **client_options(settings), enable_auto_commit=False, fetch_max_wait_ms=settings.fetch_max_wait_ms
+        **client_options(settings),
+        enable_auto_commit=False,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        # Under exactly_once, what a subscriber sees: committed batches, never an aborted one.
+        isolation_level="read_committed"
+        if settings.processing_guarantee == "exactly_once"
+        else "read_uncommitted",
     )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
