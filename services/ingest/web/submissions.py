@@ -1,11 +1,17 @@
-"""HTTP request bodies -> article drafts, by content type. Pure: bytes in, list of dicts out."""
+"""HTTP request bodies -> article drafts, by content type. Pure (bytes in, list of dicts out), but for a log line
+when a format parser fails in a way it should have named."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import fastjsonschema
+
 from services.common.exceptions import RecordError
+from services.common.logs import get_logger
+from services.common.schemas import load_schema
 from services.common.serialization import loads
 from services.ingest import formats
 from services.ingest.exceptions import Rejected
@@ -28,6 +34,11 @@ FORMAT_TYPES = {
     "application/atom+xml": None,
 }
 SUPPORTED = (*JSON_TYPES, *NDJSON_TYPES, *FORMAT_TYPES)
+# What a format parser raises when a document holds what it does not expect (a number where it reads an
+# array, a date that overflows when moved to UTC): the document's fault, so a 400 like any unreadable body,
+# never a 500.
+_UNEXPECTED_STRUCTURE = (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError)
+log = get_logger("newswire.ingest")
 
 
 def media_type(content_type: str | None) -> str:
@@ -58,7 +69,38 @@ def drafts_from_body(content_type: str | None, body: bytes, query: Mapping[str, 
             f"content type {kind or '(none)'!r} is not supported; use one of: {', '.join(SUPPORTED)}",
         )
     overrides = {k: v for k, v in query.items() if v}
+    if kind in JSON_TYPES or kind in NDJSON_TYPES:
+        _check_replaced(drafts, overrides)
     return [d | overrides if isinstance(d, dict) else d for d in drafts]
+
+
+@functools.cache
+def _field_checks() -> dict[str, Callable[[Any], Any]]:
+    schema = load_schema("article-submission")
+    return {
+        field: fastjsonschema.compile({"$schema": schema.get("$schema"), **schema["properties"][field]})
+        for field in QUERY_FIELDS
+    }
+
+
+def _check_replaced(drafts: list[Any], overrides: Mapping[str, str]) -> None:
+    """422 when a JSON article's own value of a field the query sets is not valid: the query replaces it,
+    but what the client wrote is checked like the rest of its article. (Parsed formats are not: setting a
+    field their copy cannot carry, or carries wrongly, is what the query fields are for.)"""
+    problems = []
+    for index, draft in enumerate(drafts):
+        if not isinstance(draft, dict):
+            continue  # the schema check names it
+        for field in overrides:
+            if field in draft:
+                try:
+                    _field_checks()[field](draft[field])
+                except fastjsonschema.JsonSchemaValueException as exc:
+                    message = exc.message.split(" ", 1)[1] if exc.message.startswith("data") else exc.message
+                    problems.append({"index": index, "field": field, "message": message})
+    if problems:
+        named = "; ".join(f"[{p['index']}] {p['field']}: {p['message']}" for p in problems[:5])
+        raise Rejected(422, "invalid_article", f"schema violations: {named}", problems)
 
 
 def _require_utf8(body: bytes) -> None:
@@ -115,4 +157,12 @@ def _format_drafts(kind: str, body: bytes) -> list[Any]:
             "invalid_format",
             exc.reason,
             [{"index": 0, "field": field or "(body)", "message": exc.reason}],
+        ) from None
+    except _UNEXPECTED_STRUCTURE as exc:
+        # Logged: the parser should name the problem itself (FormatError), so this is worth fixing there.
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        log.warning("format_parser_failed", content_type=kind, error=detail)
+        reason = f"{FORMAT_TYPES[kind] or kind}: the document has a structure that cannot be read ({detail})"
+        raise Rejected(
+            400, "invalid_format", reason, [{"index": 0, "field": "(body)", "message": reason}]
         ) from None
