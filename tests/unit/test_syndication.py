@@ -13,7 +13,7 @@ from tests.conftest import SEED_STORY
 BODY = "The harbour council met on Tuesday to debate the new ferry plan.\nMembers voted 7-2 in favour.\n"
 TAG = re.compile(
     r"^(?:syndicated|wire|origin:[a-z0-9-]+|contributor:[a-z0-9-]+|cites:[a-z0-9-]+|"
-    r"origin-from:(?:credit-line|dateline|byline|provider))$"
+    r"origin-from:(?:credit-line|dateline|byline|provider)|origin-unregistered)$"
 )
 
 
@@ -149,7 +149,7 @@ CLOSING_FAMILIES = [
         "© Kyiv Herald",
         "Kyiv Herald",
         (),
-        ["origin-from:credit-line", "origin:kyiv-herald", "syndicated"],
+        ["origin-from:credit-line", "origin-unregistered", "origin:kyiv-herald", "syndicated"],
     ),
 ]
 

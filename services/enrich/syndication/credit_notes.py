@@ -26,6 +26,9 @@ from services.enrich.syndication.outlets import OutletIndex
 
 CLOSING_LINES = 8  # credit lines sit in the last few lines of wire copy
 HEAD_LINES = 3
+# Notes are read in every sentence of the last paragraphs and of the opening, where a page puts them after
+# other sentences ("Follow Ana Ruiz on Twitter. Originally published on Harbour Weekly.").
+TAIL_LINES, TAIL_CHARS, OPENING_CHARS = 3, 600, 600
 MAX_CREDIT_CHARS = 300
 
 # Ranks: the lower wins. A republication note names the publication the copy comes from, above a
@@ -36,13 +39,18 @@ DATELINE, SIGNOFF, NAMED_DATELINE = 2, 2, 4
 _WHO = r"(?P<who>.{2,160}?)"
 _END = r"\s*[.!]?\s*$"
 _DATE_TAIL = r"(?:\s+on\s+\S.*|\s+and is (?:republished|reprinted|reproduced|shared).*|\s+\(\d{4}\))?"
-# Notes that are never story sentences: found at any paragraph end, first or last line.
+# The copy naming itself: "This story", "The following article", "A version of this story".
+_SUBJECT = (
+    r"(?P<subject>(?:this|the following) (?:article|story|report|piece|post|interview|essay|column|commentary|"
+    r"op-ed|feature|content|video|podcast|episode) |a version of this (?:article|story|report|piece|post) )"
+)
+# Notes that are never story sentences: found at any paragraph end, first or last line, and anywhere in
+# the first and the last paragraphs.
 _NOTES = [
     (
         "origin",
         re.compile(
-            r"^(?:this (?:article|story|report|piece|post|interview|essay|column) )?(?:was |is )?"
-            r"(?:a version of this (?:article|story) )?"
+            r"^" + _SUBJECT + r"?(?:was |is |has been )?"
             r"(?:originally |first |initially )(?:published|appeared|ran|posted)\s+(?:on|in|by|at|with)\s+"
             + _WHO
             + _DATE_TAIL
@@ -53,7 +61,7 @@ _NOTES = [
     (
         "origin",
         re.compile(
-            r"^(?:this (?:article|story|report|piece|post) (?:is|was|has been) )?republished (?:here )?"
+            r"^(?:" + _SUBJECT + r"(?:is|was|has been) )?republished (?:here )?"
             r"(?:with (?:the )?(?:kind )?permission )?(?:of|from|by)\s+" + _WHO + _DATE_TAIL + _END,
             re.I,
         ),
@@ -61,15 +69,16 @@ _NOTES = [
     (
         "origin",
         re.compile(
-            r"^(?:reprinted|republished|reproduced|used|excerpted|adapted)\s+(?:with|by)\s+(?:the\s+)?"
-            r"(?:kind\s+)?permission\s+(?:of|from)\s+" + _WHO + r"(?:[.,]?\s*all rights reserved)?" + _END,
+            r"^(?P<subject>(?:reprinted|republished|reproduced|used|excerpted|adapted)\s+(?:with|by)\s+(?:the\s+)?"
+            r"(?:kind\s+)?permission\s+(?:of|from))\s+" + _WHO + r"(?:[.,]?\s*all rights reserved)?" + _END,
             re.I,
         ),
     ),
     (
         "origin",
         re.compile(
-            r"^this (?:article|story|report|piece|content|post|feature|column) (?:was|is|has been) "
+            r"^(?P<subject>(?:(?:this|the following) )?(?:article|story|report|piece|content|post|feature|column)"
+            r"(?: (?:was|is|has been))? )"
             r"(?:provided|produced|written|supplied|syndicated|distributed|published|reported)"
             r"(?: exclusively)? (?:by|for)\s+" + _WHO + _END,
             re.I,
@@ -78,12 +87,61 @@ _NOTES = [
     (
         "contributor",
         re.compile(
-            r"^(?:material|information|reporting|content) (?:from|by)\s+" + _WHO + r"\s+(?:was|were|is) "
+            r"^(?P<subject>(?:material|information|reporting|content) (?:from|by))\s+"
+            + _WHO
+            + r"\s+(?:was|were|is) "
             r"used in (?:this|the) (?:report|story|article)" + _END,
             re.I,
         ),
     ),
 ]
+# Where the noun phrase a note names ends: "provided by Harbour Weekly, dedicated to ...", "republished
+# from the Valley Ledger, which covers ...", "produced by Harbour Weekly and is shared ...".
+_PHRASE_END = re.compile(
+    r"\s*[(;]|\s+[—–]|\s+--"
+    r"|,?\s+dedicated to\b"
+    r"|,\s+(?=[a-z])"  # an appositive or a clause: ", a nonprofit newsroom", ", which covers"
+    r"|\s+(?:which|who|whose|where|that)\s"
+    r"|\s+and\s+(?=[a-z])"  # "and is republished", "and the Valley Ledger": the first name
+    r"|\s+(?:in partnership|in collaboration|as part of|with (?:the )?(?:support|funding|permission))\b"
+)
+_CALENDAR = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+    ]
+)
 _COPYRIGHT = re.compile(
     r"^(?:©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?(?P<by>by\s+)?"
     + _WHO
@@ -106,6 +164,10 @@ _DISTRIBUTED = re.compile(r"^distributed by\s+" + _WHO + _END, re.I)
 _FROM = re.compile(r"^from\s+" + _WHO + _END, re.I)
 # "With AFP", and the same closing line in French and Spanish house style ("avec AFP", "con EFE").
 _WITH = re.compile(r"^(?:with|avec|con)\s+" + _WHO + _END, re.I)
+# "Additional reporting by Reuters", "With reporting by dpa", "With additional reporting from AFP".
+_REPORTING_FROM = (
+    r"(?:with\s+(?:additional\s+|further\s+)?|(?:additional|further)\s+)reporting\s+(?:by|from)\s+"
+)
 _CONTRIBUTED = [
     re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I),
     re.compile(
@@ -115,7 +177,7 @@ _CONTRIBUTED = [
         + _END,
         re.I,
     ),
-    re.compile(r"^(?:additional|further) reporting by\s+" + _WHO + _END, re.I),
+    re.compile(r"^" + _REPORTING_FROM + _WHO + _END, re.I),
 ]
 _SIGNOFF = re.compile(
     r"^(?:(?:reporting|writing|editing|compiled|additional reporting|graphics|"
@@ -181,15 +243,51 @@ def find_credits(body_text: str, outlets: OutletIndex) -> Credits:
     found = Credits()
     lines = [(start, text) for start, _, text in _lines_with_offsets(body_text) if text.strip()]
     read = _closing_block(lines, outlets, found)
+    tail = set(lines[-TAIL_LINES:]) | {(s, t) for s, t in lines if s + len(t) >= len(body_text) - TAIL_CHARS}
     for start, line in lines[:HEAD_LINES]:
-        if (start, line) not in read and len(line.strip()) <= MAX_CREDIT_CHARS:
-            _read_head_line(start, line, outlets, found)
+        # In short copy a head line is a tail line too, where the contribution credits are read.
+        if (
+            (start, line) not in read
+            and _read_head_line(start, line, outlets, found)
+            and (start, line) not in tail
+        ):
             read.add((start, line))
     for start, line in lines:
-        if (start, line) not in read:
+        if (start, line) in read:
+            continue
+        if (start, line) in tail:
+            _read_sentences(start, line, outlets, found, credits=True)
+        elif start < OPENING_CHARS:
+            _read_sentences(start, line[: OPENING_CHARS - start], outlets, found, credits=False)
+            _read_paragraph_end(start, line, outlets, found)
+        else:
             _read_paragraph_end(start, line, outlets, found)
     _end_signoff(lines, outlets, found)
     return found
+
+
+def _read_sentences(start: int, line: str, outlets: OutletIndex, found: Credits, *, credits: bool) -> None:
+    """Notes in any sentence of the line; with `credits`, the contribution credits too ("Reuters contributed
+    to this report.", "With reporting by dpa.")."""
+    for begin, end in _sentence_spans(line):
+        sentence = line[begin:end]
+        if len(sentence) > MAX_CREDIT_CHARS:
+            continue
+        if _read_notes(sentence, sentence, outlets, found) or (
+            credits and _read_contribution(sentence, outlets, found)
+        ):
+            found.spans.append((start + begin, start + end))
+
+
+def _read_contribution(sentence: str, outlets: OutletIndex, found: Credits) -> bool:
+    """A contribution credit inside a paragraph: it must name an outlet."""
+    for pattern in (_CONTRIBUTED[0], _CONTRIBUTED[2]):
+        match = pattern.match(sentence)
+        if match:
+            names = _credited(match.group("who"), outlets)
+            found.contributors.extend((name, sentence) for name in names)
+            return bool(names)
+    return False
 
 
 def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int, str]]:
@@ -200,19 +298,49 @@ def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int
         if _STAFF_IN_PARENTHESES.match(text):
             # "(Reporting by A; Editing by B)": the house style of one agency, which it names.
             found.origins.extend((HOUSE_STYLE, name, text) for name in outlets.with_style(_PARENS_STYLE)[:1])
-        if len(text) > MAX_CREDIT_CHARS or not _read_credit(
-            _unwrap(text), text, outlets, found, closing=True
-        ):
+        if not _read_credit_line(start, line, outlets, found, closing=True):
             break
-        _add_span(found, start, line, text)
         taken.add((start, line))
     return taken
 
 
-def _read_head_line(start: int, line: str, outlets: OutletIndex, found: Credits) -> None:
+def _read_head_line(start: int, line: str, outlets: OutletIndex, found: Credits) -> bool:
+    """A credit line above the story."""
+    return _read_credit_line(start, line, outlets, found, closing=False)
+
+
+def _read_credit_line(start: int, line: str, outlets: OutletIndex, found: Credits, *, closing: bool) -> bool:
+    """A line of credits, masked and kept whole ("Reuters contributed to this report. From The Epoch
+    Times"); in a line that also holds story sentences ("Follow Ana Ruiz on Twitter. Originally published
+    on X."), only the credit sentences."""
     text = line.strip()
-    if _read_credit(_unwrap(text), text, outlets, found, closing=False):
+    if len(text) > MAX_CREDIT_CHARS:
+        return False
+    lead = len(line) - len(line.lstrip())
+    spans = _sentence_spans(_unwrap(text)) if _PARENS.match(text) else _sentence_spans(text)
+    if len(spans) <= 1 or _PARENS.match(text):
+        if _read_credit(_unwrap(text), text, outlets, found, closing=closing):
+            _add_span(found, start, line, text)
+            return True
+        return False
+    credits = [
+        _read_credit(_unwrap(text[a:b]), text[a:b], outlets, Credits(), closing=closing) for a, b in spans
+    ]
+    if not any(credits):
+        return False
+    if all(credit or len(text[a:b].split()) <= 3 for (a, b), credit in zip(spans, credits, strict=True)):
+        # a line of credits: "© 2024 Kyiv Herald. All rights reserved."
+        if not _read_credit(_unwrap(text), text, outlets, found, closing=closing):
+            for (a, b), credit in zip(spans, credits, strict=True):
+                if credit:
+                    _read_credit(_unwrap(text[a:b]), text, outlets, found, closing=closing)
         _add_span(found, start, line, text)
+        return True
+    for (a, b), credit in zip(spans, credits, strict=True):
+        if credit:
+            _read_credit(_unwrap(text[a:b]), text[a:b], outlets, found, closing=closing)
+            found.spans.append((start + lead + a, start + lead + b))
+    return True
 
 
 def _read_paragraph_end(start: int, line: str, outlets: OutletIndex, found: Credits) -> None:
@@ -228,15 +356,45 @@ def _read_notes(part: str, line: str, outlets: OutletIndex, found: Credits) -> b
         match = pattern.match(part)
         if not match:
             continue
-        names = _names(match.group("who"), outlets)
+        who = match.group("who")
+        names = _note_names(who, outlets, named_subject=bool(match.group("subject")))
         if family == "origin" and names:
             found.origins.append((NOTE, names[0], line))
             return True
         if family == "contributor" and names:
             found.contributors.extend((name, line) for name in names)
             return True
-        return _is_person(match.group("who"))  # "This story was produced by Jane Doe": a credit, no outlet
+        # "This story was produced by Jane Doe": a credit, no outlet
+        return _is_person(who) or _is_person(_noun_phrase(who))
     return False
+
+
+def _noun_phrase(who: str) -> str:
+    """The name a note's grammar names: up to an appositive, a clause, "dedicated to", "and is ..."."""
+    end = _PHRASE_END.search(who)
+    return who[: end.start()].strip() if end else who.strip()
+
+
+def _note_names(who: str, outlets: OutletIndex, *, named_subject: bool) -> list[str]:
+    """The outlet a note names: the whole name when the registry knows it ("The Post and Courier"), else the
+    noun phrase its grammar names, else what `_names` reads in the whole. A note without its subject
+    ("Originally published in Paris, the magazine ...") may open a story sentence, so there the noun phrase
+    before a clause must look like a publication."""
+    cleaned = _clean(who)
+    listed = outlet_name(cleaned, outlets)
+    if listed:
+        return [listed]
+    phrase = _clean(_noun_phrase(cleaned))
+    if phrase != cleaned:
+        if not phrase or _is_person(phrase):
+            return []
+        names = _names(phrase, outlets)
+        strong = named_subject or (
+            names
+            and (outlet_name(names[0], outlets) or looks_like_publication(names[0]) or _DOMAIN.match(phrase))
+        )
+        return names if strong else []
+    return _names(who, outlets)
 
 
 def _read_credit(text: str, line: str, outlets: OutletIndex, found: Credits, *, closing: bool) -> bool:
@@ -286,8 +444,8 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
         return False
     if _SIGNOFF.match(part):
         for segment in re.split(r"\s*;\s*", part):
-            if segment.lower().startswith("additional reporting by"):
-                found.contributors.extend((name, line) for name in _listed(segment, outlets))
+            if re.match(_REPORTING_FROM, segment, re.I):
+                found.contributors.extend((name, line) for name in _credited(segment, outlets))
         return True
     for pattern in (*_CONTRIBUTED, _WITH):
         match = pattern.match(part)
@@ -296,7 +454,7 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
         who = match.group("who").strip()
         if pattern is _WITH and not (_all_outlets(who, outlets) or _looks_like_title(who)):
             return False
-        names = _listed(who, outlets)
+        names = _credited(who, outlets)
         if names:
             found.contributors.extend((name, line) for name in names)
             return True
@@ -361,6 +519,8 @@ def _names(who: str, outlets: OutletIndex) -> list[str]:
     domain = _DOMAIN.match(who)
     if domain:
         return [_split_camel(domain.group("stem"))]
+    if _is_date(who):
+        return []  # "originally published in March", "first appeared in 1999"
     if _looks_like_title(who) or looks_like_publication(who):
         return [who]
     return []
@@ -373,6 +533,11 @@ def _clean(who: str) -> str:
     while len(parts) > 1 and (_is_place(parts[-1]) or any(ch.isdigit() for ch in parts[-1])):
         parts.pop()
     return ", ".join(parts)
+
+
+def _is_date(text: str) -> bool:
+    words = [w.strip(".,").lower() for w in text.split()]
+    return bool(words) and all(w.isdigit() or w in _CALENDAR or w in ("the", "of") for w in words)
 
 
 def _is_place(segment: str) -> bool:
@@ -402,6 +567,19 @@ def _listed(text: str, outlets: OutletIndex) -> list[str]:
     return unique(outlets.canonical(m.group(0)) for m in outlets.pattern.finditer(text))
 
 
+def _credited(text: str, outlets: OutletIndex) -> list[str]:
+    """The outlets a credit's grammar names: listed ones as written, and agencies in any case ("With
+    reporting by dpa.", "reuters contributed"): all lower or all upper case, a name of its own (not "Ani"
+    opening "Ani Petrosyan")."""
+    found = [(m.start(), m.group(0)) for m in outlets.pattern.finditer(text)]
+    if outlets.agency_pattern is not None:
+        for m in outlets.agency_pattern.finditer(text):
+            written = m.group(0)
+            if (written.islower() or written.isupper()) and not re.match(r"\s+[A-Z]", text[m.end() :]):
+                found.append((m.start(), written))
+    return unique(outlets.canonical(form) for _, form in sorted(found))
+
+
 def _looks_like_title(text: str) -> bool:
     """ "Kyiv Herald", "The Daily Planet", "Little, Brown and Company": capitalised words, short."""
     words = text.removesuffix(".").replace(",", " ").split()
@@ -428,6 +606,26 @@ def _unwrap(text: str) -> str:
 def _sentences(text: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"(?<=[a-z)”\"][.!])\s+(?=[A-Z(©])", text) if p.strip()]
     return parts or [text]
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[A-Z(©“\"‘])")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Each sentence's (start, end) in `text`, surrounding space left out."""
+    spans, begin = [], 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        spans.append((begin, match.start()))
+        begin = match.end()
+    spans.append((begin, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        a += len(piece) - len(piece.lstrip())
+        b -= len(piece) - len(piece.rstrip())
+        if b > a:
+            out.append((a, b))
+    return out
 
 
 def _lines_with_offsets(text: str) -> list[tuple[int, int, str]]:

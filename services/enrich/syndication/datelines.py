@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from services.enrich.syndication.outlets import OutletIndex
 
 HEAD_LINES = 3  # a dateline opens the story, possibly under a headline or kicker line
+OPENING_CHARS = 600  # past photo captions and bylines, a wire dateline still sits in the opening
 _WORD = r"[A-Z][\w.'’-]*"
 _PLACE = rf"{_WORD}(?:\s+(?:(?:de|da|do|del|la|el|of|upon|on|am|an|sur)\s+)?{_WORD}){{0,4}}"
 _REGION = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
@@ -50,6 +51,24 @@ _PLAIN_DATELINE = re.compile(
     r"^\s*(?P<dateline>[A-Z][A-Z.'’ -]{1,40}[A-Z.](?:,\s*[A-Z][\w.'’ ]{1,30}?)?"
     r"(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s+(?:--|[—–-]))\s+(?=[A-Z“\"])"  # a sentence starts after it
 )
+# A wire dateline inside a line, past a caption or a byline: "... (photo via AP) MOSCOW (AP) — The".
+# The place is in capitals, as wires write it, and a separator follows the agency.
+_INLINE_DATELINE = re.compile(
+    rf"(?<![\w.'’-])(?P<place>[A-Z][A-Z.'’-]+(?:\s+(?:de|da|do|del|la|el|of)?\s*[A-Z][A-Z.'’-]+){{0,4}})"
+    rf"(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?\s*"
+    r"\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
+    rf"\s*(?P<separator>{_SEPARATOR}+)\s*(?=[A-Z0-9“\"‘'])"
+)
+# Where a caption or a byline ends and the story may start: a picture's credit in parentheses ("(AP
+# Photo/Jane Roe)", "(photo via AP)", "(File)"), after "Photo:" or "Image by", a picture library; a byline.
+_CAPTION_END = re.compile(
+    r"(?i:\((?=[^()]*(?:photo|foto|image|picture|video|file|credit|courtesy|via\b|getty|/))[^()]{1,120}\)"
+    r"|\b(?:photo|photograph|image|picture|credit|foto)s?(?:\s+credit)?\s*(?:by\b|:)[^.!?]{1,80}"
+    r"|\b(?:getty images|shutterstock|istock|alamy|afp via getty images))\s*$"
+)
+_BYLINE = re.compile(r"^\s*(?i:by)\s+[A-Z][^.!?]{0,120}$")
+CAPTION_LINE_CHARS = 160  # a line above the story that is no paragraph of it: headline, kicker, caption
+
 # US and Canadian broadcast call signs: K/W (US) or C (Canada) and two or three letters, maybe a band.
 _CALL_SIGN = re.compile(r"^[KWC][A-Z]{2,3}(?:-(?:TV|FM|AM|DT|CD|LD))?$")
 # A desk or edition after the outlet's name: "CNN Business", "Reuters Breakingviews", "VICE US".
@@ -226,13 +245,41 @@ def looks_like_publication(text: str) -> bool:
 
 
 def find_dateline(text: str, outlets: OutletIndex) -> DatelineCredit | None:
-    """The dateline of the first lines of the story, with the outlet it credits."""
+    """The dateline of the first lines of the story, with the outlet it credits; else a wire dateline past
+    the captions and bylines of the opening."""
     for start, line in _head_lines(text):
         found = _read_line(line, outlets)
         if found:
             origin, (a, b), via, named = found
             return DatelineCredit(origin, (start + a, start + b), via, named)
+    return _past_captions(text[:OPENING_CHARS], outlets)
+
+
+def _past_captions(opening: str, outlets: OutletIndex) -> DatelineCredit | None:
+    """The first wire dateline of the opening with only captions, bylines and short lines before it."""
+    for match in _INLINE_DATELINE.finditer(opening):
+        name = outlet_name(match.group("agency").strip(), outlets)
+        if not name:
+            continue
+        line_start = opening.rfind("\n", 0, match.start()) + 1
+        if _skippable(opening[:line_start], opening[line_start : match.start()]):
+            end = match.end()
+            while end > match.start() and opening[end - 1].isspace():
+                end -= 1
+            return DatelineCredit(name, (match.start(), end))
+        return None  # story text before the first wire dateline: it is no dateline of this copy
     return None
+
+
+def _skippable(lines_above: str, before_on_line: str) -> bool:
+    """Only captions, bylines, headlines and kickers before the dateline: the lines above are short or end
+    with a picture's credit, and on its own line the dateline follows nothing, a credit or a byline."""
+    for line in lines_above.splitlines():
+        text = line.strip()
+        if len(text) > CAPTION_LINE_CHARS and not _CAPTION_END.search(text) and not _BYLINE.match(text):
+            return False
+    before = before_on_line.strip()
+    return not before or bool(_CAPTION_END.search(before) or _BYLINE.match(before))
 
 
 def _read_line(line: str, outlets: OutletIndex):

@@ -40,6 +40,9 @@ class OutletIndex:
     capitalised)."""
     styles: dict[str, frozenset[str]] = field(default_factory=dict)
     """House styles of the agencies, by canonical name."""
+    agency_pattern: re.Pattern[str] | None = None
+    """The agencies' names and aliases in any case ("dpa", "reuters", "AFP"): read only inside a credit's
+    grammar ("With reporting by dpa."), never over story text, where "trend" is a word."""
 
     def canonical(self, text: str) -> str | None:
         """ "the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
@@ -126,4 +129,6 @@ def load_outlets(extra_file: Path | None = None) -> OutletIndex:
     # would, but tries each character once instead of every form in turn (9x faster on long stories).
     forms = Trie(*{f for o in outlets for f in o.surface_forms}).pattern()
     pattern = re.compile(r"(?<![\w-])" + forms + r"(?![\w-])")
-    return OutletIndex(tuple(outlets), by_form, pattern, styles)
+    agency_forms = Trie(*{f.casefold() for o in outlets if o.kind == "agency" for f in o.surface_forms})
+    agency_pattern = re.compile(r"(?<![\w-])(?i:" + agency_forms.pattern() + r")(?![\w-])")
+    return OutletIndex(tuple(outlets), by_form, pattern, styles, agency_pattern)

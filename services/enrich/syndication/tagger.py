@@ -28,6 +28,8 @@ Tags (stable vocabulary, sorted):
   cites:<slug>          each attributed outlet, e.g. cites:abc-news
   wire                  the origin is a wire agency (kind "agency" in the outlet list)
   origin-from:<how>     how the origin was found: credit-line, dateline, byline, provider
+  origin-unregistered   the origin is not in the outlet registry: the name the copy's own grammar gives
+                        ("This story was provided by Harbour Weekly, dedicated to ..."), a call sign
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from dataclasses import dataclass
 
 from services.enrich.entities.name_lists import given_names
 from services.enrich.syndication.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits, unique
-from services.enrich.syndication.datelines import find_dateline, is_call_sign, looks_like_publication
+from services.enrich.syndication.datelines import (
+    find_dateline,
+    is_call_sign,
+    looks_like_publication,
+    outlet_name,
+)
 from services.enrich.syndication.outlets import OutletIndex
 
 _BEFORE_CUE = re.compile(
@@ -158,8 +165,9 @@ def find_syndication(
     byline: str | None = None,
     provider: str | None = None,
 ) -> Syndication:
-    found = find_credits(body_text, outlets)
-    opening = find_dateline(body_text, outlets)
+    cells = as_cells(body_text)  # the same offsets: spans found in the cells are spans of the body
+    found = find_credits(cells, outlets)
+    opening = find_dateline(cells, outlets)
     credit_ranked = len(found.origins)
     if opening:
         found.spans.append(opening.span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
@@ -198,6 +206,26 @@ def find_syndication(
         credit_spans=tuple(sorted(set(found.spans))),
         origin_from=origin_from,
     )
+
+
+TABLE_LINE_CHARS = 200
+_CELL_SEPARATOR = re.compile(r"[|\t]")
+
+
+def as_cells(text: str) -> str:
+    """A long line of table cells or "|"-joined segments, as page extraction leaves a story laid out in a
+    table ("Ferry plan | MOSCOW (AP) — The council ... | Reuters contributed to this report."), with each
+    cell on a line of its own, so the dateline opens a line and the credits close one. A separator becomes
+    a newline: offsets stay those of `text`. Short lines keep their bars ("Photo: Jane Roe | Reuters" is
+    one credit)."""
+    if "|" not in text and "\t" not in text:
+        return text
+    out = []
+    for line in text.splitlines(keepends=True):
+        if len(line) >= TABLE_LINE_CHARS and _CELL_SEPARATOR.search(line):
+            line = _CELL_SEPARATOR.sub("\n", line)
+        out.append(line)
+    return "".join(out)
 
 
 def attributions(story: str, outlets: OutletIndex) -> list[str]:
@@ -256,6 +284,8 @@ def syndication_tags(s: Syndication, outlets: OutletIndex) -> list[str]:
         tags.add(f"origin:{outlets.slug(s.origin)}")
         if outlets.kind(s.origin) == "agency":
             tags.add("wire")
+        if outlet_name(s.origin, outlets) is None:
+            tags.add("origin-unregistered")
     if s.origin_from:
         tags.add(f"origin-from:{s.origin_from}")
     tags.update(f"contributor:{outlets.slug(name)}" for name in s.contributors)

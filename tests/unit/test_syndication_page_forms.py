@@ -1,0 +1,300 @@
+"""Syndication on copy as published pages lay it out: notes naming outlets no list knows, credits after
+other sentences, datelines past photo captions, stories on one table line, agencies in lower case.
+
+Every text here is invented. Each family has the cases where it must not fire.
+"""
+
+import pytest
+
+from services.enrich.syndication.outlets import load_outlets
+from services.enrich.syndication.tagger import as_cells, find_syndication, syndication_tags
+
+STORY = "The harbour council met on Tuesday to debate the new ferry plan.\nMembers voted 7-2 in favour.\n"
+# A paragraph long enough to be story text, not a headline or a caption.
+PARAGRAPH = (
+    "The harbour council met on Tuesday to debate the new ferry plan, which would add two routes to the "
+    "islands. Members voted 7-2 in favour after a long debate about the cost of fuel and the timetable."
+)
+
+
+@pytest.fixture(scope="module")
+def outlets():
+    return load_outlets()
+
+
+def found(text, outlets):
+    return find_syndication(text, outlets)
+
+
+def origin_and_contributors(text, outlets):
+    s = find_syndication(text, outlets)
+    return s.origin, s.contributors
+
+
+# --- 1. a provision note naming an outlet the registry does not know: the noun phrase its grammar names ---
+
+UNREGISTERED = [
+    (
+        "dedicated-to",
+        "This story was provided by Gullwing Weekly, dedicated to news of the coast.",
+        "Gullwing Weekly",
+    ),
+    ("appositive", "This story was provided by Gullwing Weekly, a nonprofit newsroom.", "Gullwing Weekly"),
+    (
+        "which",
+        "This article was republished with permission from Tidemark Notes, which covers ports.",
+        "Tidemark Notes",
+    ),
+    (
+        "and-clause",
+        "This story originally appeared on Tidemark Notes and is shared with permission.",
+        "Tidemark Notes",
+    ),
+    ("two-outlets", "This story was produced by Gullwing Weekly and the Tidemark Review.", "Gullwing Weekly"),
+    (
+        "partnership",
+        "This story was produced by Gullwing Weekly in partnership with a local college.",
+        "Gullwing Weekly",
+    ),
+    (
+        "originally-by",
+        "This piece was originally published by Saltmarsh Ledger, a weekly paper.",
+        "Saltmarsh Ledger",
+    ),
+    (
+        "a-version",
+        "A version of this story was originally published in the Saltmarsh Ledger.",
+        "the Saltmarsh Ledger",
+    ),
+    ("no-subject", "Originally published on Saltmarsh Ledger News, a weekly paper.", "Saltmarsh Ledger News"),
+    ("comma-inside-name", "This story was provided by Rowe, Pike and Company.", "Rowe, Pike and Company"),
+]
+
+
+@pytest.mark.parametrize(("note", "origin"), [c[1:] for c in UNREGISTERED], ids=[c[0] for c in UNREGISTERED])
+def test_a_note_names_the_outlet_its_grammar_names(outlets, note, origin):
+    s = found(STORY + note, outlets)
+    assert (s.origin, s.origin_from, s.credit_lines) == (origin, "credit-line", (note,))
+    assert "origin-unregistered" in syndication_tags(s, outlets)
+
+
+def test_a_registered_outlet_is_not_tagged_unregistered(outlets):
+    s = found(STORY + "This story was provided by Reuters, which distributes it to its clients.", outlets)
+    assert s.origin == "Reuters"
+    assert "origin-unregistered" not in syndication_tags(s, outlets)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "This story was written by Jane Doe, a reporter who covers the port.",  # a person
+        "First published in Paris, the magazine soon moved to Lyon.",  # a place, then the story goes on
+        "This article was originally published in March, before the vote.",  # a date
+        "Originally published in 1999, the guide is still sold at the pier.",  # a year
+        "The story was first published in the Saltmarsh Ledger, which later retracted it.",  # a story's story
+    ],
+)
+def test_notes_that_name_no_outlet(outlets, note):
+    assert found(STORY + note, outlets).origin is None
+
+
+# --- 2. notes and credits anywhere in the last paragraphs, and in the opening ---
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin", "contributors"),
+    [
+        (
+            "Follow Ana Ruiz on Twitter at @anaruiz. Originally published on Saltmarsh Ledger News.",
+            "Saltmarsh Ledger News",
+            (),
+        ),
+        (
+            "Ana Ruiz covers ports. This story was originally published by Saltmarsh Ledger News. "
+            "Sign up for our newsletter at the link below.",
+            "Saltmarsh Ledger News",
+            (),
+        ),
+        (
+            "The ferry resumes on Monday. Reuters contributed to this report. Read more on our site.",
+            None,
+            ("Reuters",),
+        ),
+        (
+            "Sign up for our newsletter. With additional reporting from AFP. More on the vote soon.",
+            None,
+            ("AFP",),
+        ),
+    ],
+)
+def test_a_note_after_other_sentences_of_the_last_paragraph(outlets, closing, origin, contributors):
+    for body in (STORY + closing, STORY + closing + "\nShare this story\nComments are closed.\n"):
+        s = found(body, outlets)
+        assert s.origin == origin
+        assert tuple(s.contributors) == tuple(
+            {"AFP": "Agence France-Presse"}.get(name, name) for name in contributors
+        )
+        (line,) = s.credit_lines
+        assert line in closing and "newsletter" not in line  # the note, not its neighbours
+
+
+def test_a_note_in_the_opening_after_a_byline(outlets):
+    body = "By Ana Ruiz. This story originally appeared in Saltmarsh Ledger News. " + PARAGRAPH + "\n" + STORY
+    s = found(body, outlets)
+    assert s.origin == "Saltmarsh Ledger News"
+    start, end = s.credit_spans[0]
+    assert body[start:end] == "This story originally appeared in Saltmarsh Ledger News."  # the story stays
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Residents contributed to the fund. The ferry resumes on Monday.",  # money, not a report
+        "She said the ferry, first published in a guide, is popular. The city agreed.",
+        "An earlier version of this story misstated the vote. The ferry resumes on Monday.",  # a correction
+        "The guide was reprinted on Tidemark Notes last year. The ferry resumes on Monday.",  # reprinted on
+        "From the start, the council was split. With the vote done, the ferry resumes.",  # loose forms
+    ],
+)
+def test_story_sentences_in_the_last_paragraph_are_no_credit(outlets, closing):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, ())
+
+
+# --- 3. a wire dateline past photo captions and bylines ---
+
+PAST_CAPTIONS = [
+    ("credit-in-parentheses", "Ferry passengers wait at the pier. (photo via AP) MOSCOW (AP) — "),
+    ("agency-photo", "A ferry docks at dawn. (AP Photo/Jane Roe) MOSCOW (AP) — "),
+    ("photo-colon", "A ferry docks at dawn. Photo: Jane Roe MOSCOW (AP) — "),
+    ("byline", "By ANA RUIZ Associated Press MOSCOW (AP) — "),
+    (
+        "caption-lines",
+        "Ferry plan wins\nA ferry docks at dawn. (AP Photo/Jane Roe)\nBy Ana Ruiz\nShare\nMOSCOW (AP) — ",
+    ),
+    ("region-and-date", "A ferry docks. (File photo) ST. PETERSBURG, Russia, March 3 (AP) — "),
+]
+
+
+@pytest.mark.parametrize("opening", [c[1] for c in PAST_CAPTIONS], ids=[c[0] for c in PAST_CAPTIONS])
+def test_the_dateline_past_captions_and_bylines(outlets, opening):
+    body = opening + PARAGRAPH + "\n" + STORY
+    s = found(body, outlets)
+    assert (s.origin, s.origin_from) == ("Associated Press", "dateline")
+    dateline = s.credit_lines[0]
+    assert dateline.endswith("(AP) —") and body[slice(*s.credit_spans[0])] == dateline
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        PARAGRAPH + " MOSCOW (AP) — ",  # story text before it: a quoted dateline, not this copy's
+        "A ferry docks at dawn. (AP Photo/Jane Roe) The council met. ",  # a photo credit only
+        "A ferry docks at dawn. (AP Photo) ",
+        "Passengers wait (Reuters) — ",  # no place in capitals
+    ],
+)
+def test_captions_without_a_dateline_credit_nothing(outlets, opening):
+    assert found(opening + PARAGRAPH + "\n" + STORY, outlets).origin is None
+
+
+def test_a_dateline_past_the_opening_is_not_read(outlets):
+    body = (
+        "\n".join(["Share"] * 3 + ["A ferry docks at dawn. (AP Photo/Jane Roe)"] * 20)
+        + "\nMOSCOW (AP) — "
+        + PARAGRAPH
+    )
+    assert found(body, outlets).origin is None
+
+
+# --- 4. a story on one table line: split into cells first ---
+
+
+def test_a_table_line_is_split_into_cells_with_the_same_offsets():
+    line = "Ferry plan | " + PARAGRAPH + " | Share"
+    cells = as_cells(line)
+    assert len(cells) == len(line) and cells.split("\n") == ["Ferry plan ", " " + PARAGRAPH + " ", " Share"]
+    assert as_cells("Photo: Jane Roe | Reuters") == "Photo: Jane Roe | Reuters"  # short: one credit
+
+
+@pytest.mark.parametrize(
+    ("line", "origin", "contributors"),
+    [
+        (
+            "Ferry plan | MOSCOW (AP) — " + PARAGRAPH + " | Reuters contributed to this report. | Share",
+            "Associated Press",
+            ("Reuters",),
+        ),
+        (
+            "| Ferry plan |\tBERLIN (dpa) - " + PARAGRAPH + "\t| With reporting by afp |",
+            "dpa",
+            ("Agence France-Presse",),
+        ),
+        (
+            "Ferry plan | " + PARAGRAPH + " | This story was provided by Gullwing Weekly. | Related",
+            "Gullwing Weekly",
+            (),
+        ),
+    ],
+)
+def test_the_dateline_and_credits_inside_a_table_line(outlets, line, origin, contributors):
+    s = found(line, outlets)
+    assert (s.origin, s.contributors) == (origin, contributors)
+    for credit in s.credit_lines:
+        assert "|" not in credit and "\t" not in credit and credit in line
+
+
+def test_a_table_line_of_story_only_credits_nothing(outlets):
+    line = (
+        "Ferry plan | " + PARAGRAPH + " The mayor told Reuters she was pleased. | Photo: Jane Roe | Reuters"
+    )
+    s = found(line, outlets)
+    assert (s.origin, s.contributors, s.attributions) == (None, (), ("Reuters",))
+
+
+# --- 5. agency names in any case inside a credit's grammar ---
+
+
+@pytest.mark.parametrize(
+    ("closing", "contributors"),
+    [
+        ("With reporting by dpa.", ("dpa",)),
+        ("with reporting by reuters and afp", ("Reuters", "Agence France-Presse")),
+        ("Additional reporting by REUTERS.", ("Reuters",)),
+        ("reuters contributed to this report.", ("Reuters",)),
+        ("Reporting by Jane Doe; additional reporting by dpa", ("dpa",)),
+    ],
+)
+def test_agencies_in_any_case_in_a_credit(outlets, closing, contributors):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, contributors)
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Reporting by Jane Smith.",  # a person
+        "With reporting by Jane Smith and Bo Li.",
+        "Additional reporting by Ani Petrosyan in Yerevan.",  # a given name spelt like an agency
+        "The trend is clear, the mayor said.",  # an agency's name as a common word, in a story sentence
+        "With time, the ferry will pay for itself.",
+    ],
+)
+def test_lower_case_words_outside_a_credit_are_no_outlet(outlets, closing):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, ())
+
+
+# --- precision: credits that never give an origin ---
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Photo: Reuters",
+        "(AP Photo/Evan Roe)",
+        "Video via Twitter",
+        "Source: reuters.com",
+        "An earlier version of this story misstated the date of the vote.",
+        "This story was reprinted on Tidemark Notes.",
+    ],
+)
+def test_credits_that_are_never_an_origin(outlets, closing):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, ())
