@@ -12,8 +12,11 @@ import pytest
 import services.ingest.formats.feeds  # noqa: F401
 import services.ingest.formats.html  # noqa: F401
 from services.common.schemas import compile_validators
+from services.common.serialization import dumps
 from services.common.settings import Settings
 from services.ingest.formats import FormatError, detect_format, parse
+from services.ingest.formats.dates import rfc3339
+from services.ingest.formats.ninjs import parse_ninjs
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 GOOD = {
@@ -430,3 +433,14 @@ def test_deeply_nested_xml_does_not_exhaust_the_stack():
     data = b"<nitf><body><body.content>" + b"<div>" * depth + b"<p>Still here.</p>" + b"</div>" * depth
     data += b"</body.content></body></nitf>"
     assert only(parse("nitf", data))["body_text"] == "Still here."
+
+
+@pytest.mark.parametrize("field, value", [("headlines", 5), ("bodies", 5), ("links", True), ("bylines", "x")])
+def test_ninjs_array_field_of_another_type_is_ignored(field, value):
+    [draft] = parse_ninjs(dumps({"body_text": "Text of the story.", field: value}))
+    assert draft["body_text"] == "Text of the story."
+
+
+def test_a_date_before_year_one_in_utc_is_a_format_error_naming_the_field():
+    with pytest.raises(FormatError, match="versioncreated .* out of range"):
+        rfc3339("0001-01-01T00:00:00+01:00", "ninjs")

@@ -22,7 +22,10 @@ def rfc3339(value: str, fmt: str, field: str = "versioncreated") -> str:
         raise FormatError(fmt, f"{field} {text[:60]!r} is not an ISO 8601 date-time", field) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return format_utc(moment)
+    try:
+        return format_utc(moment)
+    except OverflowError:  # year 1 with a positive offset lies before year 1 in UTC
+        raise FormatError(fmt, f"{field} {text[:60]!r} is out of range", field) from None
 
 
 def from_struct_time(value: time.struct_time) -> str:

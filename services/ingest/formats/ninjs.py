@@ -59,7 +59,7 @@ def _body(item: dict[str, Any]) -> str:
         return plain_text(item["body_text"])
     if _string(item.get("body_html")):
         return html_to_text(item["body_html"])
-    bodies = [b for b in item.get("bodies") or [] if isinstance(b, dict) and _string(b.get("value"))]
+    bodies = [b for b in _list(item.get("bodies")) if isinstance(b, dict) and _string(b.get("value"))]
     # A plain-text rendition beats HTML; among equals, the main body (no role or role "main") first.
     bodies.sort(key=lambda b: ("html" in _content_type(b), b.get("role") not in (None, "", "main")))
     for body in bodies:
@@ -75,7 +75,7 @@ def _content_type(body: dict) -> str:
 
 def _pick(values: Any, role: str) -> str:
     """2.x role-tagged arrays ([{"value", "role"}]): the `role` entry, else the first with a value."""
-    entries = [v for v in values or [] if isinstance(v, dict) and _string(v.get("value"))]
+    entries = [v for v in _list(values) if isinstance(v, dict) and _string(v.get("value"))]
     chosen = next((v for v in entries if v.get("role") == role), entries[0] if entries else None)
     if chosen is None:
         return ""
@@ -102,7 +102,7 @@ def _located(value: Any) -> str:
 
 
 def _link(links: Any) -> str:
-    for link in links or []:
+    for link in _list(links):
         if isinstance(link, dict) and link.get("rel") in ("canonical", "self") and link.get("href"):
             return _string(link["href"])
     return ""
@@ -112,6 +112,11 @@ def _name(value: Any) -> str:
     if isinstance(value, dict):
         return _string(value.get("name")) or _string(value.get("value"))
     return _string(value)
+
+
+def _list(value: Any) -> list:
+    """A ninjs array, or nothing: a field of another type is ignored, as unknown fields are."""
+    return value if isinstance(value, list) else []
 
 
 def _string(value: Any) -> str:
