@@ -13,6 +13,11 @@ outlet), then case- and article-blind.
 Figures: origin accuracy, contributors accuracy, both right (the issue's target), attributions P/R/F1
 over every page, and false positives: unmarked pages (gold origin null, no contributors) given an origin
 or a contributor.
+
+A page may carry a `family` (the form its credit takes: dateline, credit_line, provision_note,
+caption_then_dateline, table_line, trap_person, ...) and an `evidence` string; any other field is
+ignored. Per family: pages, both right, and false positives; then every false positive, that is every
+origin or contributor newswire gave that the gold does not have, with the credit lines it read it from.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from services.enrich.syndication.outlets import OutletIndex, load_outlets
 from services.enrich.syndication.tagger import find_syndication
 from services.evaluation.scores import Counts, normalise_name
 
+NO_FAMILY = "-"
+
 
 @dataclass
 class PageError:
@@ -36,6 +43,24 @@ class PageError:
     gold: dict[str, Any]
     got: dict[str, Any]
     wrong: tuple[str, ...]  # which of origin, contributors, attributions differ
+    family: str = NO_FAMILY
+    evidence: str | None = None
+
+
+@dataclass
+class FalsePositive:
+    id: str
+    family: str
+    found: tuple[str, ...]  # "origin: X", "contributor: Y"
+    credit_lines: tuple[str, ...]
+
+
+@dataclass
+class FamilyCounts:
+    pages: int = 0
+    origin_right: int = 0
+    both_right: int = 0
+    false_positives: int = 0  # pages with at least one false positive
 
 
 @dataclass
@@ -48,6 +73,8 @@ class SyndicationReport:
     false_positives: int = 0
     attributions: Counts = field(default_factory=Counts)
     errors: list[PageError] = field(default_factory=list)
+    families: dict[str, FamilyCounts] = field(default_factory=dict)
+    false_positive_list: list[FalsePositive] = field(default_factory=list)
 
     @property
     def unmarked(self) -> int:
@@ -71,6 +98,19 @@ class SyndicationReport:
                 "recall": round(a.recall, 4),
                 "f1": round(a.f1, 4),
             },
+            "families": {
+                name: {
+                    "pages": c.pages,
+                    "origin_right": c.origin_right,
+                    "both_right": c.both_right,
+                    "false_positives": c.false_positives,
+                }
+                for name, c in sorted(self.families.items())
+            },
+            "false_positives": [
+                {"id": f.id, "family": f.family, "found": list(f.found), "credit_lines": list(f.credit_lines)}
+                for f in self.false_positive_list
+            ],
         }
 
 
@@ -102,12 +142,29 @@ def score_pages(pages: Iterable[dict[str, Any]], outlets: OutletIndex) -> Syndic
     report = SyndicationReport()
     for page in pages:
         found = find_syndication(page["body_text"], outlets, dateline=page.get("dateline"))
-        score_page(report, page.get("id", "?"), gold_of(page), found.to_record(), outlets)
+        family = page.get("family") if isinstance(page.get("family"), str) else None
+        evidence = page.get("evidence") if isinstance(page.get("evidence"), str) else None
+        score_page(
+            report,
+            page.get("id", "?"),
+            gold_of(page),
+            found.to_record(),
+            outlets,
+            family=family,
+            evidence=evidence,
+        )
     return report
 
 
 def score_page(
-    report: SyndicationReport, page_id: str, gold: dict[str, Any], got: dict[str, Any], outlets: OutletIndex
+    report: SyndicationReport,
+    page_id: str,
+    gold: dict[str, Any],
+    got: dict[str, Any],
+    outlets: OutletIndex,
+    *,
+    family: str | None = None,
+    evidence: str | None = None,
 ) -> None:
     """Add one page's comparison to `report` (pure: `got` is what find_syndication returned)."""
     key = _keyer(outlets)
@@ -122,6 +179,20 @@ def score_page(
     report.both_right += origin_ok and contributors_ok
     if not marked and (got.get("origin") or got.get("contributors")):
         report.false_positives += 1
+    gold_contributors = _keys(gold["contributors"], key)
+    wrongly_found = ([f"origin: {got['origin']}"] if got.get("origin") and not origin_ok else []) + [
+        f"contributor: {name}" for name in got.get("contributors", ()) if key(name) not in gold_contributors
+    ]
+    counts = report.families.setdefault(family or NO_FAMILY, FamilyCounts())
+    counts.pages += 1
+    counts.origin_right += origin_ok
+    counts.both_right += origin_ok and contributors_ok
+    if wrongly_found:
+        counts.false_positives += 1
+        lines = tuple(got.get("credit_lines") or ())
+        report.false_positive_list.append(
+            FalsePositive(page_id, family or NO_FAMILY, tuple(wrongly_found), lines)
+        )
     report.attributions += Counts(
         tp=len(gold_cited & got_cited), fp=len(got_cited - gold_cited), fn=len(gold_cited - got_cited)
     )
@@ -136,7 +207,8 @@ def score_page(
     )
     if wrong:
         keys = ("origin", "contributors", "attributions")
-        report.errors.append(PageError(page_id, gold, {k: got.get(k) for k in keys}, wrong))
+        got_keys = {k: got.get(k) for k in keys}
+        report.errors.append(PageError(page_id, gold, got_keys, wrong, family or NO_FAMILY, evidence))
 
 
 def _keyer(outlets: OutletIndex):
@@ -165,12 +237,22 @@ def format_report(report: SyndicationReport, source: str, *, errors: bool = Fals
         f"{'false positives on unmarked':<34}{s['false_positives_on_unmarked']} of {s['unmarked']}",
         f"{'attributions P / R / F1':<34}{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f}",
     ]
+    lines += ["", f"{'family':<24}{'pages':>6}{'origin right':>14}{'both right':>12}{'false pos.':>12}"]
+    for name, c in sorted(report.families.items()):
+        lines.append(f"{name:<24}{c.pages:>6}{c.origin_right:>14}{c.both_right:>12}{c.false_positives:>12}")
+    lines += ["", f"false positives ({len(report.false_positive_list)} pages):"]
+    for f in report.false_positive_list:
+        lines.append(f"  {f.id} [{f.family}] {'; '.join(f.found)}")
+        lines.extend(f"      credit line: {line!r}" for line in f.credit_lines)
     if errors:
         lines += ["", f"errors ({len(report.errors)} pages):"]
         for e in report.errors:
-            lines.append(f"  {e.id} [{', '.join(e.wrong)}]")
+            family = f" ({e.family})" if e.family != NO_FAMILY else ""
+            lines.append(f"  {e.id}{family} [{', '.join(e.wrong)}]")
             for k in e.wrong:
                 lines.append(f"      {k}: gold {e.gold[k]!r} / newswire {e.got[k]!r}")
+            if e.evidence:
+                lines.append(f"      evidence: {e.evidence!r}")
     return "\n".join(lines)
 
 

@@ -87,3 +87,60 @@ def test_the_cli_verb_prints_the_figures_and_errors(tmp_path, capsys):
     assert "wire [origin]" in out and "gold 'Reuters' / newswire 'Associated Press'" in out
     assert main(["eval", "--syndication", str(path), "--json"]) == 0
     assert orjson.loads(capsys.readouterr().out)["false_positives_on_unmarked"] == 0
+
+
+def labelled(page_id, body, family, origin=None, contributors=(), **extra):
+    return {**page(page_id, body, origin, contributors), "family": family, **extra}
+
+
+REAL_SHAPED = [
+    labelled("w1", WIRE, "dateline", "Associated Press", source="https://example.org/a", headline="Ferries"),
+    labelled("w2", WIRE, "dateline", "Reuters", byline="Jane Doe", provider="Example", evidence="(AP) —"),
+    labelled("t1", STAFF + "Photo: Reuters\n", "trap_photo", evidence="Photo: Reuters"),
+    labelled("t2", "OSLO (AP) — The harbour council met.\n", "trap_person"),
+]
+
+
+def test_pages_with_the_labelled_sets_extra_fields_are_read(tmp_path):
+    path = tmp_path / "dev.jsonl"
+    path.write_bytes(
+        b"".join(orjson.dumps({**p, "gold": {**p["gold"], "note": "x"}}) + b"\n" for p in REAL_SHAPED)
+    )
+    assert [p["family"] for p in load_pages(path)] == ["dateline", "dateline", "trap_photo", "trap_person"]
+
+
+def test_per_family_counts_and_every_false_positive(outlets):
+    report = score_pages(REAL_SHAPED + [page("plain", WIRE, "Associated Press")], outlets)
+    s = report.summary()
+    assert s["families"] == {
+        "-": {"pages": 1, "origin_right": 1, "both_right": 1, "false_positives": 0},
+        "dateline": {"pages": 2, "origin_right": 1, "both_right": 1, "false_positives": 1},
+        "trap_person": {"pages": 1, "origin_right": 0, "both_right": 0, "false_positives": 1},
+        "trap_photo": {"pages": 1, "origin_right": 1, "both_right": 1, "false_positives": 0},
+    }
+    assert s["false_positives"] == [
+        {
+            "id": "w2",
+            "family": "dateline",
+            "found": ["origin: Associated Press"],
+            "credit_lines": ["OSLO (AP) —"],
+        },
+        {
+            "id": "t2",
+            "family": "trap_person",
+            "found": ["origin: Associated Press"],
+            "credit_lines": ["OSLO (AP) —"],
+        },
+    ]
+    assert s["false_positives_on_unmarked"] == 1  # t2; w2 is marked, its wrong origin a false positive too
+
+
+def test_the_cli_prints_the_family_table_false_positives_and_evidence(tmp_path, capsys):
+    path = tmp_path / "dev.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in REAL_SHAPED))
+    assert main(["eval", "--syndication", str(path), "--errors"]) == 0
+    out = capsys.readouterr().out
+    assert "dateline                     2             1           1           1" in out
+    assert "false positives (2 pages):" in out
+    assert "  t2 [trap_person] origin: Associated Press" in out and "credit line: 'OSLO (AP) —'" in out
+    assert "  w2 (dateline) [origin]" in out and "evidence: '(AP) —'" in out
