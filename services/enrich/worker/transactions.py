@@ -15,8 +15,10 @@ topics nobody subscribes to (enriched, DLQ, copy index) do not have; hence this 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -43,6 +45,10 @@ class PartitionTransactions:
         self.group_id = group_id
         self.raw_topic = raw_topic
         self._producers: dict[int, AIOKafkaProducer] = {}
+        # A partition revoked while its batch is in a transaction is stopped only once that batch is
+        # committed (the rebalance waits for it), never under it: a producer stopped mid-transaction
+        # failed the batch's sends ("not in transaction") and took the worker down.
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def transactional_id(self, partition: int) -> str:
         return f"{self.group_id}-{self.raw_topic}-{partition}"
@@ -50,12 +56,15 @@ class PartitionTransactions:
     async def assigned(self, partitions: Iterable[int]) -> None:
         """Start (and so fence every earlier owner of) the producers of newly assigned partitions,
         before the consumer fetches from them."""
-        for partition in sorted(set(partitions) - set(self._producers)):
-            await self._start(partition)
+        for partition in sorted(set(partitions)):
+            async with self._locks[partition]:
+                if partition not in self._producers:
+                    await self._start(partition)
 
     async def revoked(self, partitions: Iterable[int]) -> None:
         for partition in partitions:
-            await self._stop(partition)
+            async with self._locks[partition]:
+                await self._stop(partition)
 
     async def close(self) -> None:
         await self.revoked(list(self._producers))
@@ -65,25 +74,28 @@ class PartitionTransactions:
 
         Raises Fenced when another worker took the partition; any other error aborts and is re-raised.
         """
-        producer = self._producers.get(partition) or await self._start(partition)
-        token = _CURRENT.set(producer)
-        try:
-            await producer.begin_transaction()
+        async with self._locks[partition]:
+            producer = self._producers.get(partition)
+            if producer is None:  # revoked since the batch was fetched: its new owner will redo it
+                raise Fenced(f"partition {partition} of {self.raw_topic} is no longer assigned here")
+            token = _CURRENT.set(producer)
             try:
-                await body()
-                await producer.send_offsets_to_transaction(
-                    {TopicPartition(self.raw_topic, partition): next_offset}, self.group_id
-                )
-                await producer.commit_transaction()
-            except ProducerFenced as exc:
-                await self._stop(partition)
-                raise Fenced(f"{self.transactional_id(partition)} is fenced: {exc}") from exc
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.abort_transaction()
-                raise
-        finally:
-            _CURRENT.reset(token)
+                await producer.begin_transaction()
+                try:
+                    await body()
+                    await producer.send_offsets_to_transaction(
+                        {TopicPartition(self.raw_topic, partition): next_offset}, self.group_id
+                    )
+                    await producer.commit_transaction()
+                except ProducerFenced as exc:
+                    await self._stop(partition)
+                    raise Fenced(f"{self.transactional_id(partition)} is fenced: {exc}") from exc
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await producer.abort_transaction()
+                    raise
+            finally:
+                _CURRENT.reset(token)
 
     async def _start(self, partition: int) -> AIOKafkaProducer:
         producer = self._new_producer(self.transactional_id(partition))
