@@ -148,16 +148,19 @@ def test_a_kafka_outage_under_load_is_answered_fast_and_both_services_recover(
         timeout_s=90,
         what="the worker's /readyz to say 200 again",
     )
-    after = httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "After, enriched."})
-    assert after.status_code == 202, after.text
-    # A real cluster keeps what it acknowledged before the outage; the embedded broker keeps nothing.
-    wanted = set(after.json()["accepted"]) | (set(first.json()["accepted"]) if outage.cluster else set())
-    read_topic(
-        stack.settings,
-        stack.settings.topic_enriched,
-        until=lambda values: wanted <= {v["id"] for v in values},
-        timeout_s=90,
-    )
+    if outage.cluster is not None:
+        # A real cluster keeps what it acknowledged before the outage, and the worker goes on from its
+        # committed offsets. (The embedded broker comes back empty: a new record can take an offset the
+        # worker had already passed, so there the test stops at readiness.)
+        after = httpx.post(f"{stack.ingest_url}/v1/articles", json={"body_text": "After, enriched."})
+        assert after.status_code == 202, after.text
+        wanted = set(after.json()["accepted"]) | set(first.json()["accepted"])
+        read_topic(
+            stack.settings,
+            stack.settings.topic_enriched,
+            until=lambda values: wanted <= {v["id"] for v in values},
+            timeout_s=90,
+        )
 
 
 def test_the_worker_serves_only_its_documented_pages(stack_factory, enrich_factory):
