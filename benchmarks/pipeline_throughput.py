@@ -31,9 +31,9 @@ Each part starts real service processes (as `newswire up` runs them) on fresh to
             placement is worth.
   guarantee enrich throughput with NEWSWIRE_PROCESSING_GUARANTEE=at_least_once and =exactly_once: one
             stack of 1 worker each, bursts taking turns as in the scale part (at least once first and
-            last), each burst timed from its first send until a read_committed reader has read the last
-            of it (exactly once publishes only on commit). The embedded broker has no transactions: there
-            only at least once runs, beside the real cluster's.
+            last), each burst timed from its first send until the stack's reader has read the last of
+            it (under exactly_once, tail.follow reads committed records: what a subscriber sees). The
+            embedded broker has no transactions: there only at least once runs, beside the real cluster's.
 Each part ends with the machine's load and CPU steal over it (Linux), and the broker's processes' CPU: on
 a shared VM, a minute of high steal slows whatever ran in it.
 Absolute figures depend on the machine and what else runs on it; compare the ratios of one run.
@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import functools
 import http.client
 import os
 import signal
@@ -60,14 +59,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from unittest import mock
 
 import httpx
-from kafka import KafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.common import tail  # noqa: E402
 from services.common.broker import EmbeddedBroker, free_port  # noqa: E402
 from services.common.kafka import create_producer, ensure_topics  # noqa: E402
 from services.common.kafka_cluster import LocalCluster, missing_tools  # noqa: E402
@@ -338,18 +334,6 @@ class Reader(threading.Thread):
         self.join(10)
 
 
-@contextmanager
-def read_committed(kafka: Kafka) -> Iterator[None]:
-    """The benchmark's readers (tail.follow) as a downstream consumer of exactly-once output reads it:
-    committed records only (the same records where no producer is transactional)."""
-    if not kafka.transactions:
-        yield
-        return
-    consumer = functools.partial(KafkaConsumer, isolation_level="read_committed")
-    with mock.patch.object(tail, "KafkaConsumer", consumer):
-        yield
-
-
 Figures = dict[str, float]
 
 
@@ -475,14 +459,14 @@ def scale(kafka: Kafka, bodies: list[str], args) -> Figures:
 
 
 def guarantee(kafka: Kafka, bodies: list[str], args) -> Figures:
-    """Enrich throughput with each processing guarantee, 1 worker each, timed until read_committed."""
+    """Enrich throughput with each processing guarantee, 1 worker each, timed until read."""
     if "processing_guarantee" not in {f.name for f in dataclasses.fields(Settings)}:
         print("guarantee: not run: services/common/settings.py has no processing_guarantee setting")
         return {}
     modes = ("at_least_once", "exactly_once") if kafka.transactions else ("at_least_once",)
     rounds, burst = args.guarantee_rounds, args.guarantee_burst
     with ExitStack() as exits:
-        exits.enter_context(read_committed(kafka))
+        # Each stack's reader has its stack's settings: under exactly_once, tail.follow reads committed.
         stacks = {
             mode: ScaleStack(
                 exits,
@@ -499,7 +483,7 @@ def guarantee(kafka: Kafka, bodies: list[str], args) -> Figures:
             for mode in modes
         }
         rates, cpu_ms = take_turns(stacks, rounds, burst, first="at_least_once")
-    how = f"1 worker, bursts of {burst} until read (read_committed)"
+    how = f"1 worker, bursts of {burst} until read (exactly_once: read_committed)"
     figures = report_turns("guarantee", kafka, how, rates, cpu_ms, "at_least_once", ">= 0.8x")
     if not kafka.transactions:
         print(f"  exactly_once: not run on the {kafka.label}: it has no transactions")
