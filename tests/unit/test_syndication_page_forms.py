@@ -6,8 +6,9 @@ Every text here is invented. Each family has the cases where it must not fire.
 
 import pytest
 
+from services.enrich.syndication.layout import as_page_text
 from services.enrich.syndication.outlets import load_outlets
-from services.enrich.syndication.tagger import as_cells, find_syndication, syndication_tags
+from services.enrich.syndication.tagger import find_syndication, syndication_tags
 
 STORY = "The harbour council met on Tuesday to debate the new ferry plan.\nMembers voted 7-2 in favour.\n"
 # A paragraph long enough to be story text, not a headline or a caption.
@@ -211,9 +212,21 @@ def test_a_dateline_past_the_opening_is_not_read(outlets):
 
 def test_a_table_line_is_split_into_cells_with_the_same_offsets():
     line = "Ferry plan | " + PARAGRAPH + " | Share"
-    cells = as_cells(line)
+    cells = as_page_text(line)
     assert len(cells) == len(line) and cells.split("\n") == ["Ferry plan ", " " + PARAGRAPH + " ", " Share"]
-    assert as_cells("Photo: Jane Roe | Reuters") == "Photo: Jane Roe | Reuters"  # short: one credit
+    # a short line keeps its cells together: "Photo: Jane Roe | Reuters" is one credit
+    assert as_page_text("| Photo: Jane Roe \\| Reuters |") == "  Photo: Jane Roe    Reuters  "
+
+
+def test_a_wrapped_line_is_joined_with_the_same_offsets():
+    text = "Copyright 2008 by The\nHarbour Wire. All rights reserved. This may not be\nreprinted.\nThe end.\nNext"
+    joined = as_page_text(text)
+    assert len(joined) == len(text)
+    assert joined.splitlines() == [
+        "Copyright 2008 by The Harbour Wire. All rights reserved. This may not be reprinted.",
+        "The end.",
+        "Next",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -298,3 +311,63 @@ def test_lower_case_words_outside_a_credit_are_no_outlet(outlets, closing):
 )
 def test_credits_that_are_never_an_origin(outlets, closing):
     assert origin_and_contributors(STORY + closing, outlets) == (None, ())
+
+
+# --- 6. copyright lines where a page puts them ---
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin"),
+    [
+        (  # a page's note after it
+            "Copyright 2008 Associated Press. All rights reserved.\nThe full text runs to 400 words in print.",
+            "Associated Press",
+        ),
+        (  # far from the end, under links and captions
+            "Copyright 2008 Associated Press.\nPrint this story\n"
+            + "A ferry docks at dawn in the harbour on a cold Tuesday morning.\n" * 6,
+            "Associated Press",
+        ),
+        (  # wrapped at a fixed width
+            "Copyright 2008 by The\nAssociated Press. All rights reserved. This material may not be\npublished.",
+            "Associated Press",
+        ),
+        ("Copyright (c) Press Association Ltd. 2008, All Rights Reserved.", "PA Media"),  # a company's form
+        ("©All rights reserved, news from Canadian Press", "The Canadian Press"),
+        ("© 2008 The Times Leader", "The Times Leader"),  # not The Times, whose name it holds
+    ],
+)
+def test_an_agencys_copyright_wherever_the_page_puts_it(outlets, closing, origin):
+    assert found(STORY + closing, outlets).origin == origin
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "© 2008 Harbour Media Group, LLC.",  # a company: the page's owner
+        "Copyright © 2008 Harbour Herald Communications",
+        "Copyright © 1998-2008 Harbour Herald",  # the years of a site
+        "Copyright © 2008 Independent Harbour Television Limited",  # not The Independent
+        "Share this\nHome\nContact us\nCopyright © 2008 Harbour Herald.",  # a footer under the menu
+        "Copyright and Trade Mark Notice",  # a link
+        # a publication's copyright away from the end of the copy
+        "Copyright 2008 Harbour Herald.\nPrint this story\n"
+        + "A ferry docks at dawn on a cold Tuesday.\n" * 4,
+    ],
+)
+def test_a_sites_copyright_is_no_origin(outlets, closing):
+    s = found(PARAGRAPH + "\n" + STORY + closing, outlets)
+    assert s.origin is None
+    assert s.credit_spans or "Notice" in closing  # masked all the same
+
+
+def test_a_publications_copyright_closing_the_copy_is_still_its_origin(outlets):
+    assert found(STORY + "© 2024 Harbour Herald", outlets).origin == "Harbour Herald"
+    assert found("© 2024 Harbour Herald\n" + STORY, outlets).origin == "Harbour Herald"
+
+
+def test_an_agency_dateline_beats_a_publications_copyright(outlets):
+    body = "MOSCOW (AP) — The harbour council met on Tuesday.\n" + STORY + "© 2008 Harbour Herald"
+    assert found(body, outlets).origin == "Associated Press"
+    body = "The harbour council met.\n" + STORY + "Copyright 2008 Associated Press\n© 2008 Harbour Herald"
+    assert found(body, outlets).origin == "Associated Press"

@@ -35,6 +35,9 @@ MAX_CREDIT_CHARS = 300
 # copyright line (which may name the owner company) and above the dateline's agency.
 NOTE, COPYRIGHT, DISTRIBUTOR, OWNER, HOUSE_STYLE = 0, 0, 1, 3, 3
 DATELINE, SIGNOFF, NAMED_DATELINE = 2, 2, 4
+# A copyright held by a publication that is no agency: on a published page it is as often the site's own
+# footer as the copy's credit, so it yields to an agency's dateline, byline or sign-off.
+PUBLISHER = 3
 
 _WHO = r"(?P<who>.{2,160}?)"
 _END = r"\s*[.!]?\s*$"
@@ -143,10 +146,8 @@ _CALENDAR = frozenset(
     ]
 )
 _COPYRIGHT = re.compile(
-    r"^(?:©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?(?P<by>by\s+)?"
-    + _WHO
-    + r"(?:,?\s*\d{4})?(?:[.,]?\s*all rights reserved)?"
-    + _END,
+    r"^(?:(?:©|\(c\))\s*copyright|©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?"
+    r"(?P<by>by\s+)?" + _WHO + r"(?:,?\s*\d{4})?(?:[.,]?\s*all rights reserved)?" + _END,
     re.I,
 )
 # A picture's credit: photographer and agency split by a slash, or a picture library.
@@ -155,6 +156,7 @@ _PHOTO_CREDIT = re.compile(
     r"picture[- ]alliance|Unsplash|Pexels|Pixabay|Flickr)\b",
     re.I,
 )
+_COPYRIGHT_OPENS = re.compile(r"(?:©|\(c\)|copyright\b)", re.I)
 _COPYRIGHT_MARK = re.compile(r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))", re.I)
 _PROPERTY = re.compile(
     r"^this (?:article|story|content) is the copyrighted property of\s+" + _WHO + _END, re.I
@@ -219,6 +221,10 @@ _COMPANY_WORDS = frozenset(
         "Holdings",
         "PLC",
         "plc",
+        "Incorporated",
+        "Communications",
+        "Enterprises",
+        "Publishing",
         "GmbH",
         "AG",
         "SA",
@@ -243,38 +249,66 @@ def find_credits(body_text: str, outlets: OutletIndex) -> Credits:
     found = Credits()
     lines = [(start, text) for start, _, text in _lines_with_offsets(body_text) if text.strip()]
     read = _closing_block(lines, outlets, found)
-    tail = set(lines[-TAIL_LINES:]) | {(s, t) for s, t in lines if s + len(t) >= len(body_text) - TAIL_CHARS}
-    for start, line in lines[:HEAD_LINES]:
-        # In short copy a head line is a tail line too, where the contribution credits are read.
-        if (
-            (start, line) not in read
-            and _read_head_line(start, line, outlets, found)
-            and (start, line) not in tail
-        ):
-            read.add((start, line))
+    tail = set(_tail(lines, len(body_text)))
+    for i, (start, line) in enumerate(lines[:HEAD_LINES]):
+        if (start, line) in read:
+            continue
+        head = Credits()
+        if _read_head_line(start, line, outlets, head):
+            _merge(found, head, site_footer=i > 0 and _is_chrome(lines[i - 1][1]))
+            if (start, line) not in tail:  # in short copy the contribution credits are read there too
+                read.add((start, line))
     for start, line in lines:
         if (start, line) in read:
             continue
         if (start, line) in tail:
-            _read_sentences(start, line, outlets, found, credits=True)
+            _read_sentences(start, line, outlets, found, contributions=True, copyrights=True)
         elif start < OPENING_CHARS:
-            _read_sentences(start, line[: OPENING_CHARS - start], outlets, found, credits=False)
+            _read_sentences(start, line[: OPENING_CHARS - start], outlets, found)
             _read_paragraph_end(start, line, outlets, found)
         else:
             _read_paragraph_end(start, line, outlets, found)
+            if _COPYRIGHT_OPENS.match(line.lstrip()):
+                # An agency's copyright names the copy wherever the page puts it.
+                _read_sentences(start, line, outlets, found, notes=False, copyrights=True)
     _end_signoff(lines, outlets, found)
     return found
 
 
-def _read_sentences(start: int, line: str, outlets: OutletIndex, found: Credits, *, credits: bool) -> None:
-    """Notes in any sentence of the line; with `credits`, the contribution credits too ("Reuters contributed
-    to this report.", "With reporting by dpa.")."""
+def _tail(lines, length: int):
+    """The last paragraphs: from the third-last line of story text (six words or more: not a page's
+    "Share this" or "Related" items) to the end, and the last TAIL_CHARS characters."""
+    content = [i for i, (_, text) in enumerate(lines) if len(text.split()) >= 6]
+    first = content[-TAIL_LINES] if len(content) >= TAIL_LINES else 0
+    return [(s, t) for i, (s, t) in enumerate(lines) if i >= first or s + len(t) >= length - TAIL_CHARS]
+
+
+def _read_sentences(
+    start: int,
+    line: str,
+    outlets: OutletIndex,
+    found: Credits,
+    *,
+    notes: bool = True,
+    contributions: bool = False,
+    copyrights: bool = False,
+) -> None:
+    """Credits in any sentence of the line: the notes; with `contributions`, the contribution credits
+    ("Reuters contributed to this report.", "With reporting by dpa."); with `copyrights`, an agency's
+    copyright ("Copyright 2008 Associated Press."). Away from the copy's last line, a copyright held by a
+    publication or a company is the site's, not the copy's."""
     for begin, end in _sentence_spans(line):
         sentence = line[begin:end]
         if len(sentence) > MAX_CREDIT_CHARS:
             continue
-        if _read_notes(sentence, sentence, outlets, found) or (
-            credits and _read_contribution(sentence, outlets, found)
+        if (
+            (notes and _read_notes(sentence, sentence, outlets, found))
+            or (contributions and _read_contribution(sentence, outlets, found))
+            or (
+                copyrights
+                and _COPYRIGHT_OPENS.match(sentence)
+                and _read_agency_copyright(sentence, outlets, found)
+            )
         ):
             found.spans.append((start + begin, start + end))
 
@@ -290,18 +324,45 @@ def _read_contribution(sentence: str, outlets: OutletIndex, found: Credits) -> b
     return False
 
 
+def _read_agency_copyright(sentence: str, outlets: OutletIndex, found: Credits) -> bool:
+    scratch = Credits()
+    if not _read_copyright(sentence, sentence, outlets, scratch):
+        return False
+    found.origins.extend(
+        (PUBLISHER, n, line) for _, n, line in scratch.origins if outlets.kind(n) == "agency"
+    )
+    return True  # a site's copyright is masked too
+
+
 def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int, str]]:
     """Walk up from the last line; the closing block ends at the first line that is not a credit."""
     taken = set()
+    block = Credits()
+    above = None
     for start, line in reversed(lines[-CLOSING_LINES:]):
         text = line.strip()
         if _STAFF_IN_PARENTHESES.match(text):
             # "(Reporting by A; Editing by B)": the house style of one agency, which it names.
-            found.origins.extend((HOUSE_STYLE, name, text) for name in outlets.with_style(_PARENS_STYLE)[:1])
-        if not _read_credit_line(start, line, outlets, found, closing=True):
+            block.origins.extend((HOUSE_STYLE, name, text) for name in outlets.with_style(_PARENS_STYLE)[:1])
+        if not _read_credit_line(start, line, outlets, block, closing=True):
+            above = text
             break
         taken.add((start, line))
+    _merge(found, block, site_footer=above is not None and _is_chrome(above))
     return taken
+
+
+def _merge(found: Credits, read: Credits, *, site_footer: bool) -> None:
+    """Credits read from a block of lines. Under page chrome (menu items, tags, link lists) rather than the
+    story, a publication's copyright is the site's footer: masked, no origin."""
+    found.origins.extend(o for o in read.origins if not (site_footer and o[0] == PUBLISHER))
+    found.contributors.extend(read.contributors)
+    found.spans.extend(read.spans)
+
+
+def _is_chrome(text: str) -> bool:
+    """A line of the page, not of the story: it does not end as a sentence ends."""
+    return not re.search(r"[.!?\"”’')\]:;]$", text.strip())
 
 
 def _read_head_line(start: int, line: str, outlets: OutletIndex, found: Credits) -> bool:
@@ -408,20 +469,9 @@ def _read_credit(text: str, line: str, outlets: OutletIndex, found: Credits, *, 
 
 
 def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits, closing: bool) -> bool:
-    match = _COPYRIGHT.match(part) or _PROPERTY.match(part)
-    if match:
-        who = match.group("who")
-        if _PHOTO_CREDIT.search(who):
-            return True  # "© Jane Doe/Getty Images", "© AFP / JANE DOE": the picture's, not the copy's
-        names = _names(who, outlets)
-        authored = match.groupdict().get("by") and not looks_like_publication(names[0]) if names else False
-        if authored and not outlet_name(names[0], outlets):
-            return True  # "Copyright © 2019 by Ana Ruiz": an author's, whatever the given-name list knows
-        if names:
-            listed = outlet_name(names[0], outlets) is not None
-            rank = OWNER if not listed and _is_company(names[0]) else COPYRIGHT
-            found.origins.append((rank, names[0], line))
-        return bool(names) or _is_person(who) or bool(_COPYRIGHT_MARK.match(part))
+    copyright = _read_copyright(part, line, outlets, found)
+    if copyright is not None:
+        return copyright
     for pattern, rank in ((_COURTESY, NOTE), (_DISTRIBUTED, DISTRIBUTOR)):
         match = pattern.match(part)
         if match:
@@ -461,6 +511,78 @@ def _read_line_credit(part: str, line: str, outlets: OutletIndex, found: Credits
         # "Jane Doe contributed to this report": a credit line (mask it), but no outlet.
         return pattern is not _WITH and _looks_like_title(who)
     return False
+
+
+def _read_copyright(part: str, line: str, outlets: OutletIndex, found: Credits) -> bool | None:
+    """A copyright line: None when `part` is none. Its holder is the origin when an agency holds it
+    ("Copyright 2008 Associated Press"); a publication's ranks below an agency's dateline; a company no
+    list knows ("© 2008 Harbour Media Group Ltd.") owns the page, and says nothing of where the copy comes
+    from."""
+    match = _COPYRIGHT.match(part) or _PROPERTY.match(part)
+    if not match:
+        return None
+    who = match.group("who")
+    if _PHOTO_CREDIT.search(who):
+        return True  # "© Jane Doe/Getty Images", "© AFP / JANE DOE": the picture's, not the copy's
+    names = _holder_names(who, outlets)
+    authored = match.groupdict().get("by") and not looks_like_publication(names[0]) if names else False
+    if authored and not outlet_name(names[0], outlets):
+        return True  # "Copyright © 2019 by Ana Ruiz": an author's, whatever the given-name list knows
+    if names:
+        listed = outlet_name(names[0], outlets)
+        agency = listed is not None and outlets.kind(listed) == "agency"
+        if not agency and (_is_company(names[0]) or _is_company(_clean_end(who)) or _YEAR_RANGE.search(part)):
+            # "© 2008 Harbour Media, LLC", "©1996-2008 Harbour Herald": the notice of the page's owner, over
+            # the years of the site; an agency's copyright goes with its copy wherever it runs.
+            return True
+        found.origins.append((COPYRIGHT if agency else PUBLISHER, listed or names[0], line))
+    return bool(names) or _is_person(who) or bool(_COPYRIGHT_MARK.match(part))
+
+
+_YEAR_RANGE = re.compile(r"\b(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\b")
+
+
+def _clean_end(who: str) -> str:
+    """The holder as written, to its company designation: "FOX News Network, LLC." -> "... LLC"."""
+    return re.sub(r"[,.]", " ", who).strip()
+
+
+_HELD_FROM = re.compile(r"\b(?:from|by|of)\s+(\S.*)$")
+_HOLDER_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:and|&)\s+")
+
+
+def _holder_names(who: str, outlets: OutletIndex) -> list[str]:
+    """The outlet holding a copyright: the whole name, or with its company designation ("Bloomberg L.P.",
+    "The Seattle Times Company", "Press Association Ltd."), or one holder of a list; never a listed name
+    inside a longer one ("The Times Leader" is not The Times)."""
+    cleaned = _clean(who)
+    if not cleaned[:1].isupper() and not cleaned[:1].isdigit():
+        return []  # "Copyright and Trade Mark Notice": a link, no holder
+    holders = [cleaned] + [h for h in _HOLDER_SEPARATOR.split(cleaned) if h and h != cleaned]
+    holders += [
+        m.group(1) for h in holders for m in [_HELD_FROM.search(h)] if m
+    ]  # "news from Canadian Press"
+    for holder in holders:
+        listed = outlet_name(holder, outlets) or outlet_name(_without_company(holder), outlets)
+        if listed:
+            return [listed]
+    if _is_person(cleaned):
+        return []
+    domain = _DOMAIN.match(cleaned)
+    if domain:
+        return [_split_camel(domain.group("stem"))]
+    if _is_date(cleaned):
+        return []
+    if _looks_like_title(cleaned) or looks_like_publication(cleaned):
+        return [cleaned]
+    return []
+
+
+def _without_company(name: str) -> str:
+    words = name.split()
+    while len(words) > 1 and words[-1].strip(",") in _COMPANY_WORDS:
+        words.pop()
+    return " ".join(words).strip(", ")
 
 
 def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:

@@ -201,6 +201,25 @@ GENERIC_WORDS = frozenset(
         "Friday",
         "Saturday",
         "Sunday",
+        # what a review or a section is of: "Movie Review", "Book Review", "Archives"
+        "Archive",
+        "Archives",
+        "Movie",
+        "Movies",
+        "Film",
+        "Book",
+        "Books",
+        "Music",
+        "Album",
+        "Theater",
+        "Theatre",
+        "Restaurant",
+        "Game",
+        "Games",
+        "Concert",
+        "Product",
+        "Travel",
+        "Opinion",
     ]
 )
 
@@ -238,6 +257,7 @@ def looks_like_publication(text: str) -> bool:
     words = text.split()
     return (
         2 <= len(words) <= 5
+        and words[0] != "By"  # "By Harbour Staff": a byline
         and words[-1].strip(".,").title() in PUBLICATION_WORDS
         and all(w[0].isupper() or w in ("of", "the", "and") for w in words)
         and any(w.title() not in GENERIC_WORDS and w not in ("of", "the", "and") for w in words[:-1])

@@ -45,6 +45,7 @@ from services.enrich.syndication.datelines import (
     looks_like_publication,
     outlet_name,
 )
+from services.enrich.syndication.layout import as_page_text
 from services.enrich.syndication.outlets import OutletIndex
 
 _BEFORE_CUE = re.compile(
@@ -165,15 +166,15 @@ def find_syndication(
     byline: str | None = None,
     provider: str | None = None,
 ) -> Syndication:
-    cells = as_cells(body_text)  # the same offsets: spans found in the cells are spans of the body
-    found = find_credits(cells, outlets)
-    opening = find_dateline(cells, outlets)
+    page = as_page_text(body_text)  # the same offsets: spans found in it are spans of the body
+    found = find_credits(page, outlets)
+    opening = find_dateline(page, outlets)
     credit_ranked = len(found.origins)
     if opening:
         found.spans.append(opening.span)  # "ROTTERDAM, Netherlands (AP) —" is a credit, not story text
         if opening.origin:
             rank = NOTE if opening.via else NAMED_DATELINE if opening.named else DATELINE
-            found.origins.append((rank, opening.origin, body_text[opening.span[0] : opening.span[1]].strip()))
+            found.origins.append((rank, opening.origin, page[opening.span[0] : opening.span[1]].strip()))
     elif dateline:
         given = find_dateline(dateline, outlets)
         if given and given.origin:
@@ -196,7 +197,7 @@ def find_syndication(
         [line for _, (_, name, line) in ranked if name == origin and line]
         + [line for name, line in found.contributors if name in contributors]
     )
-    lines.sort(key=body_text.find)
+    lines.sort(key=page.find)
     story = mask_spans(body_text, found.spans)
     return Syndication(
         origin=origin,
@@ -206,26 +207,6 @@ def find_syndication(
         credit_spans=tuple(sorted(set(found.spans))),
         origin_from=origin_from,
     )
-
-
-TABLE_LINE_CHARS = 200
-_CELL_SEPARATOR = re.compile(r"[|\t]")
-
-
-def as_cells(text: str) -> str:
-    """A long line of table cells or "|"-joined segments, as page extraction leaves a story laid out in a
-    table ("Ferry plan | MOSCOW (AP) — The council ... | Reuters contributed to this report."), with each
-    cell on a line of its own, so the dateline opens a line and the credits close one. A separator becomes
-    a newline: offsets stay those of `text`. Short lines keep their bars ("Photo: Jane Roe | Reuters" is
-    one credit)."""
-    if "|" not in text and "\t" not in text:
-        return text
-    out = []
-    for line in text.splitlines(keepends=True):
-        if len(line) >= TABLE_LINE_CHARS and _CELL_SEPARATOR.search(line):
-            line = _CELL_SEPARATOR.sub("\n", line)
-        out.append(line)
-    return "".join(out)
 
 
 def attributions(story: str, outlets: OutletIndex) -> list[str]:
