@@ -188,7 +188,52 @@ def test_the_dateline_past_captions_and_bylines(outlets, opening):
 @pytest.mark.parametrize(
     "opening",
     [
-        PARAGRAPH + " MOSCOW (AP) — ",  # story text before it: a quoted dateline, not this copy's
+        "Ferry plan wins the vote | Posted Jan 9 | MOSCOW (AP) — ",  # capitals: past headers, wherever
+        "Home\nWorld\nSport\nWeather: 4°C\n" * 12 + "MOSCOW (AP) — ",  # a long menu first
+        "Ferry plan wins the vote Moscow, Jan. 9 (AP) — ",  # small letters: past a headline
+        "By Ana Ruiz Jan. 9 (AP) -- ",  # a date alone, past a byline
+        "Ferry plan wins the vote\n- The council voted 7-2\n- Two routes are added\n(AP) -- ",  # a line of its own
+    ],
+)
+def test_the_dateline_past_headers_and_menus(outlets, opening):
+    s = found(opening + PARAGRAPH + "\n" + STORY, outlets)
+    assert (s.origin, s.origin_from) == ("Associated Press", "dateline")
+
+
+@pytest.mark.parametrize(
+    ("opening", "origin"),
+    [
+        ("ST. LOUIS, Mo. (Harbour Sports Network) - ", "Harbour Sports Network"),  # a name outlets end in
+        ("OSLO (Fjord Reporter) - ", "Fjord Reporter"),
+        ("ALBANY, N.Y. (NEWS12) — ", "NEWS12"),  # a station's brand
+        ("(KQRT) — ", "KQRT"),  # a station's four letters, opening the copy
+        ("LONDON, Jan 5 (efe-epa).- ", "EFE"),  # the first listed of a pair
+        ("NEW ORLEANS (CNN and AP) -- ", "CNN"),
+        ("GAZA CITY, Gaza Strip, (AP) - ", "Associated Press"),
+    ],
+)
+def test_an_unlisted_source_in_a_full_dateline(outlets, opening, origin):
+    assert found(opening + PARAGRAPH + "\n" + STORY, outlets).origin == origin
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "LONDON (Updated) - ",  # an edition note
+        "KYIV (Ukraine) - ",  # a region, no outlet
+        "(WHO) - ",  # three letters: an acronym as likely as a station
+        "(Harbour Sports Network) ",  # no separator
+        "The Sports Network (HSN) - ",
+    ],
+)
+def test_parentheses_in_a_dateline_that_name_no_outlet(outlets, opening):
+    assert found(opening + PARAGRAPH + "\n" + STORY, outlets).origin is None
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        PARAGRAPH + " Moscow, Jan. 9 (AP) — ",  # small letters after story text: not this copy's dateline
         "A ferry docks at dawn. (AP Photo/Jane Roe) The council met. ",  # a photo credit only
         "A ferry docks at dawn. (AP Photo) ",
         "Passengers wait (Reuters) — ",  # no place in capitals
@@ -199,11 +244,7 @@ def test_captions_without_a_dateline_credit_nothing(outlets, opening):
 
 
 def test_a_dateline_past_the_opening_is_not_read(outlets):
-    body = (
-        "\n".join(["Share"] * 3 + ["A ferry docks at dawn. (AP Photo/Jane Roe)"] * 20)
-        + "\nMOSCOW (AP) — "
-        + PARAGRAPH
-    )
+    body = "\n".join(["Share"] * 3 + [PARAGRAPH] * 4) + "\nMOSCOW (AP) — " + PARAGRAPH
     assert found(body, outlets).origin is None
 
 

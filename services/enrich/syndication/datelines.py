@@ -25,6 +25,7 @@ from services.enrich.syndication.outlets import OutletIndex
 
 HEAD_LINES = 3  # a dateline opens the story, possibly under a headline or kicker line
 OPENING_CHARS = 600  # past photo captions and bylines, a wire dateline still sits in the opening
+MAX_OPENING_CHARS, SHORT_LINE_CHARS = 3000, 60
 _WORD = r"[A-Z][\w.'’-]*"
 _PLACE = rf"{_WORD}(?:\s+(?:(?:de|da|do|del|la|el|of|upon|on|am|an|sur)\s+)?{_WORD}){{0,4}}"
 _REGION = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
@@ -32,7 +33,7 @@ _MONTH = r"[A-Za-z]{3,9}\.?"
 _DATE = rf"(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?"
 _SEPARATOR = r"(?:\.-|--|[-—–:])"
 _AGENCY_DATELINE = re.compile(
-    rf"^\s*(?:(?P<place>{_PLACE})(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?\s*)?"
+    rf"^\s*(?:(?P<place>{_PLACE})(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?\s*(?:(?:--|[—–])\s*)?)?"
     rf"(?:\({_DATE}\)\s*)?"
     r"\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
     rf"(?:\s*(?P<separator>{_SEPARATOR}+)\s*|\s*(?=[A-Z0-9“\"‘'(]))"
@@ -55,9 +56,46 @@ _PLAIN_DATELINE = re.compile(
 # The place is in capitals, as wires write it, and a separator follows the agency.
 _INLINE_DATELINE = re.compile(
     rf"(?<![\w.'’-])(?P<place>[A-Z][A-Z.'’-]+(?:\s+(?:de|da|do|del|la|el|of)?\s*[A-Z][A-Z.'’-]+){{0,4}})"
-    rf"(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?\s*"
+    rf"(?:,\s*{_REGION}){{0,2}}(?:,\s*{_DATE})?,?\s*"
     r"\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
     rf"\s*(?P<separator>{_SEPARATOR}+)\s*(?=[A-Z0-9“\"‘'])"
+)
+# The same past a headline or a byline, with a place in small letters or a date alone: "Tributes paid
+# Dehradun (PTI): ...", "By Ana Ruiz Dec. 3 (Bloomberg) -- ...", "New Delhi, Jan 13 (IANS): ...".
+_INLINE_WEAK_DATELINE = re.compile(
+    rf"(?<![\w.'’-])(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{0,2}}(?:,\s*{_REGION})?(?:,?\s*{_DATE})?|{_DATE})\s*"
+    r"\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
+    rf"\s*(?P<separator>{_SEPARATOR}+)\s*(?=[A-Z0-9“\"‘'])"
+)
+# "(CNN) -- Famed ...", "(Sports Network) - The ...": the agency alone, opening a line past the headers.
+_LINE_DATELINE = re.compile(
+    r"(?m:^)[ \t]*\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
+    rf"\s*(?P<separator>{_SEPARATOR}+)\s*(?=[A-Z0-9“\"‘'])"
+)
+_SENTENCE_END = re.compile(r"[a-z0-9][.!?][\"”’']?\s+[A-Z]")
+# A station's brand: "NEWS10", "FOX4".
+_STATION_BRAND = re.compile(r"^[A-Z]{3,6}\s?\d{1,2}$")
+_SOURCE_WORDS = frozenset(["Reporter", "Now", "Financial", "Service", "Services", "Sports", "Network"])
+_NOT_A_SOURCE = frozenset(
+    [
+        "update",
+        "updated",
+        "updates",
+        "corrected",
+        "correction",
+        "corrects",
+        "recasts",
+        "repeats",
+        "refiled",
+        "adds",
+        "video",
+        "photos",
+        "live",
+        "exclusive",
+        "analysis",
+        "file",
+    ]
+)
 )
 # Where a caption or a byline ends and the story may start: a picture's credit in parentheses ("(AP
 # Photo/Jane Roe)", "(photo via AP)", "(File)"), after "Photo:" or "Image by", a picture library; a byline.
@@ -272,43 +310,103 @@ def find_dateline(text: str, outlets: OutletIndex) -> DatelineCredit | None:
         if found:
             origin, (a, b), via, named = found
             return DatelineCredit(origin, (start + a, start + b), via, named)
-    return _past_captions(text[:OPENING_CHARS], outlets)
+    return _past_captions(text[: _opening_end(text)], outlets)
+
+
+def _opening_end(text: str) -> int:
+    """Where the opening ends: OPENING_CHARS of text, not counting the short lines of a page's menus and
+    headers ("Home", "Weather: 12°C", "Posted: Jan 9") that may come first, and no further than
+    MAX_OPENING_CHARS."""
+    budget, position = OPENING_CHARS, 0
+    for line in text[:MAX_OPENING_CHARS].splitlines(keepends=True):
+        if len(line.strip()) >= SHORT_LINE_CHARS or _SENTENCE_END.search(line):
+            budget -= len(line)
+        position += len(line)
+        if budget <= 0:
+            return position + budget
+    return position
 
 
 def _past_captions(opening: str, outlets: OutletIndex) -> DatelineCredit | None:
-    """The first wire dateline of the opening with only captions, bylines and short lines before it."""
-    for match in _INLINE_DATELINE.finditer(opening):
-        name = outlet_name(match.group("agency").strip(), outlets)
-        if not name:
-            continue
-        line_start = opening.rfind("\n", 0, match.start()) + 1
-        if _skippable(opening[:line_start], opening[line_start : match.start()]):
-            end = match.end()
-            while end > match.start() and opening[end - 1].isspace():
-                end -= 1
-            return DatelineCredit(name, (match.start(), end))
-        return None  # story text before the first wire dateline: it is no dateline of this copy
-    return None
+    """The first wire dateline of the opening past captions, bylines, headlines and page chrome: in
+    capitals as wires write it ("MOSCOW (AP) —") wherever it stands there; with a place in small letters
+    or a date alone ("Dehradun (PTI):", "Dec. 3 (Bloomberg) --"), only after a caption, a byline or a
+    headline, no sentence of a story."""
+    found = []
+    for pattern, strong in (
+        (_INLINE_DATELINE, True),
+        (_INLINE_WEAK_DATELINE, False),
+        (_LINE_DATELINE, False),
+    ):
+        for match in pattern.finditer(opening):
+            place = pattern is not _LINE_DATELINE
+            name = _source(match.group("agency").strip(), place, True, outlets)
+            if not name:
+                continue
+            line_start = opening.rfind("\n", 0, match.start()) + 1
+            if strong or _skippable(opening[:line_start], opening[line_start : match.start("agency")]):
+                found.append((match.start(), match.end(), name))
+                break
+    if not found:
+        return None
+    start, end, name = min(found)
+    while end > start and opening[end - 1].isspace():
+        end -= 1
+    return DatelineCredit(name, (start, end))
 
 
 def _skippable(lines_above: str, before_on_line: str) -> bool:
     """Only captions, bylines, headlines and kickers before the dateline: the lines above are short or end
-    with a picture's credit, and on its own line the dateline follows nothing, a credit or a byline."""
+    with a picture's credit, and on its own line the dateline follows a credit, a byline or a headline (no
+    sentence)."""
     for line in lines_above.splitlines():
         text = line.strip()
         if len(text) > CAPTION_LINE_CHARS and not _CAPTION_END.search(text) and not _BYLINE.match(text):
             return False
     before = before_on_line.strip()
-    return not before or bool(_CAPTION_END.search(before) or _BYLINE.match(before))
+    return (
+        not before
+        or bool(_CAPTION_END.search(before) or _BYLINE.match(before))
+        or (len(before) <= CAPTION_LINE_CHARS * 2 and not _SENTENCE_END.search(before))
+    )
+
+
+def _source(inner: str, place: bool, separator: bool, outlets: OutletIndex, *, listed_only: bool = False):
+    """The outlet a dateline's parentheses name: a listed one ("AP", "CNN Business"), the first listed of
+    a pair ("efe-epa", "CNN and AP"); with a place before and a separator after, a call sign ("KXAN") or
+    a name an outlet's name ends with ("Harbour Sports Network", "NEWS10")."""
+    name = outlet_name(inner, outlets)
+    if name:
+        return name
+    parts = [p for p in re.split(r"\s*[-/,&]\s*|\s+and\s+", inner) if p]
+    if len(parts) > 1 and outlet_name(parts[0], outlets):
+        return outlet_name(parts[0], outlets)
+    if listed_only or not separator:
+        return None
+    if _ends_as_an_outlet(inner) or (place and (is_call_sign(inner) or _STATION_BRAND.match(inner))):
+        return inner
+    if re.fullmatch(r"[KW][A-Z]{3}", inner):  # "(KRON) —" opening a line: a station's four letters
+        return inner
+    return None
+
+
+def _ends_as_an_outlet(name: str) -> bool:
+    words = name.split()
+    return (
+        1 < len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and words[-1] in PUBLICATION_WORDS | _SOURCE_WORDS
+        and not any(w.strip(".").lower() in _NOT_A_SOURCE for w in words)
+    )
 
 
 def _read_line(line: str, outlets: OutletIndex):
     match = _AGENCY_DATELINE.match(line)
     if match:
-        inner = match.group("agency").strip()
-        # A call sign needs the separator: "(CDC) Director ..." opens a sentence, not a dateline.
-        call_sign = match.group("separator") and match.group("place") and is_call_sign(inner)
-        name = outlet_name(inner, outlets) or (inner if call_sign else None)
+        # An unlisted name needs a place and the separator: "(CDC) Director ..." opens a sentence.
+        name = _source(
+            match.group("agency").strip(), bool(match.group("place")), bool(match.group("separator")), outlets
+        )
         if name:
             return name, _trimmed(line, match), None, False
     match = _VIA_DATELINE.match(line)
