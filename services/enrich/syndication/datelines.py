@@ -96,7 +96,6 @@ _NOT_A_SOURCE = frozenset(
         "file",
     ]
 )
-)
 # Where a caption or a byline ends and the story may start: a picture's credit in parentheses ("(AP
 # Photo/Jane Roe)", "(photo via AP)", "(File)"), after "Photo:" or "Image by", a picture library; a byline.
 _CAPTION_END = re.compile(
