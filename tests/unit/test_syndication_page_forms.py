@@ -412,3 +412,56 @@ def test_an_agency_dateline_beats_a_publications_copyright(outlets):
     assert found(body, outlets).origin == "Associated Press"
     body = "The harbour council met.\n" + STORY + "Copyright 2008 Associated Press\n© 2008 Harbour Herald"
     assert found(body, outlets).origin == "Associated Press"
+
+
+# --- 7. bylines that name the outlet ---
+
+BYLINES = [
+    ("by-person-role", "By ANA RUIZ, Associated Press Writer", "Associated Press"),
+    ("two-people", "By ANA RUIZ and BO LI, AP Business Writers", "Associated Press"),
+    ("caps-agency", "By: Ana Ruiz, THE CANADIAN PRESS", "The Canadian Press"),
+    ("for-the", "By Ana Ruiz / For The Associated Press", "Associated Press"),
+    ("own-line", "By ANA RUIZ\n(AP)", "Associated Press"),
+    ("role-alone", "AP Golf Writer HONOLULU --", "Associated Press"),
+    ("caps-stamp", "Ferry plan wins the vote | ASSOCIATED PRESS 3:56 a.m. Jan. 8 |", "Associated Press"),
+    (
+        "caps-after-name",
+        "Ferry plan wins Ana Ruiz, THE ASSOCIATED PRESS Published Jan. 8",
+        "Associated Press",
+    ),
+    ("published-by", "Published on Jan. 12, 2025 by IANS", "Indo-Asian News Service"),
+    ("after-a-date", "Posted on Mar 29, 2025 By Ana Ruiz / Tidewater News Network", "Tidewater News Network"),
+    ("person-comma", "Ana Ruiz, Harbour News Service", "Harbour News Service"),
+    ("person-comma-now", "Ana Ruiz, Gullwing Now\nPublished: Jan 9", "Gullwing Now"),
+]
+
+
+@pytest.mark.parametrize(("byline", "origin"), [c[1:] for c in BYLINES], ids=[c[0] for c in BYLINES])
+def test_a_byline_naming_an_outlet(outlets, byline, origin):
+    body = "Ferry plan wins\n" + byline + "\n" + PARAGRAPH + "\n" + STORY
+    s = found(body, outlets)
+    assert (s.origin, s.origin_from) == (origin, "byline")
+    begin = body.index(byline)
+    assert any(begin <= a < begin + len(byline) for a, b in s.credit_spans)  # masked
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Ana Ruiz",  # people only
+        "Reporting by Jane Smith",
+        "A ferry docks at dawn. (Ana Ruiz / THE CANADIAN PRESS)",  # a picture's credit
+        "A ferry docks at dawn. Photo by Ana Ruiz/AP",
+        "By Ana Ruiz, Washington Post Staff Writer",  # a paper's own staff, on its own page
+        "Washington Post Staff Writer",
+        "Ana Ruiz, Staff Reporter",  # a role, not a paper
+        "Paris, Harbour News Service",  # no person before the comma
+    ],
+)
+def test_bylines_that_name_no_origin(outlets, byline):
+    assert found("Ferry plan wins\n" + byline + "\n" + PARAGRAPH + "\n" + STORY, outlets).origin is None
+
+
+def test_a_dateline_comes_before_a_byline(outlets):
+    body = "By ANA RUIZ, Associated Press Writer\nLONDON (Reuters) - " + PARAGRAPH
+    assert (found(body, outlets).origin, found(body, outlets).origin_from) == ("Reuters", "dateline")

@@ -676,6 +676,9 @@ def _is_person(who: str) -> bool:
     return 2 <= len(words) <= 4 and words[0] in _given_names() and all(w[:1].isupper() for w in words)
 
 
+is_person = _is_person
+
+
 @cache
 def _given_names() -> frozenset[str]:
     return given_names()

@@ -309,10 +309,10 @@ def find_dateline(text: str, outlets: OutletIndex) -> DatelineCredit | None:
         if found:
             origin, (a, b), via, named = found
             return DatelineCredit(origin, (start + a, start + b), via, named)
-    return _past_captions(text[: _opening_end(text)], outlets)
+    return _past_captions(text[: opening_end(text)], outlets)
 
 
-def _opening_end(text: str) -> int:
+def opening_end(text: str) -> int:
     """Where the opening ends: OPENING_CHARS of text, not counting the short lines of a page's menus and
     headers ("Home", "Weather: 12°C", "Posted: Jan 9") that may come first, and no further than
     MAX_OPENING_CHARS."""
@@ -382,14 +382,14 @@ def _source(inner: str, place: bool, separator: bool, outlets: OutletIndex, *, l
         return outlet_name(parts[0], outlets)
     if listed_only or not separator:
         return None
-    if _ends_as_an_outlet(inner) or (place and (is_call_sign(inner) or _STATION_BRAND.match(inner))):
+    if ends_as_an_outlet(inner) or (place and (is_call_sign(inner) or _STATION_BRAND.match(inner))):
         return inner
     if re.fullmatch(r"[KW][A-Z]{3}", inner):  # "(KRON) —" opening a line: a station's four letters
         return inner
     return None
 
 
-def _ends_as_an_outlet(name: str) -> bool:
+def ends_as_an_outlet(name: str) -> bool:
     words = name.split()
     return (
         1 < len(words) <= 4

@@ -38,7 +38,15 @@ import re
 from dataclasses import dataclass
 
 from services.enrich.entities.name_lists import given_names
-from services.enrich.syndication.credit_notes import DATELINE, NAMED_DATELINE, NOTE, find_credits, unique
+from services.enrich.syndication.bylines import find_byline
+from services.enrich.syndication.credit_notes import (
+    DATELINE,
+    NAMED_DATELINE,
+    NOTE,
+    PUBLISHER,
+    find_credits,
+    unique,
+)
 from services.enrich.syndication.datelines import (
     find_dateline,
     is_call_sign,
@@ -179,12 +187,20 @@ def find_syndication(
         given = find_dateline(dateline, outlets)
         if given and given.origin:
             found.origins.append((DATELINE, given.origin, ""))
-    # Stable sort: on equal rank a credit line comes before the dateline.
+    dateline_ranked = len(found.origins)
+    signed = find_byline(page, outlets)
+    if signed:  # "By ANA RUIZ, Associated Press Writer": an agency's ranks as its dateline would
+        found.spans.append(signed.span)
+        line = page[signed.span[0] : signed.span[1]].strip()
+        found.origins.append((DATELINE if signed.agency else PUBLISHER, signed.origin, line))
+    # Stable sort: on equal rank a credit line comes before the dateline, the dateline before the byline.
     ranked = sorted(enumerate(found.origins), key=lambda o: o[1][0])
     origin, origin_from = None, None
     if ranked:
         index, (_, origin, _) = ranked[0]
-        origin_from = "credit-line" if index < credit_ranked else "dateline"
+        origin_from = (
+            "credit-line" if index < credit_ranked else "dateline" if index < dateline_ranked else "byline"
+        )
     if origin is None and byline:
         named = _outlets_in(byline, outlets)
         if named:
