@@ -122,8 +122,8 @@ def _outlet_bylines(opening: str, outlets: OutletIndex) -> BylineCredit | None:
 
 def _mentions(opening: str, outlets: OutletIndex) -> list[tuple[int, int]]:
     spans = [m.span() for m in outlets.pattern.finditer(opening)]
-    if outlets.agency_pattern is not None:
-        spans += [m.span() for m in outlets.agency_pattern.finditer(opening) if m.group(0).isupper()]
+    if outlets.agency_capitals is not None:
+        spans += [m.span() for m in outlets.agency_capitals.finditer(opening) if m.group(0).isupper()]
     return sorted(set(spans))
 
 

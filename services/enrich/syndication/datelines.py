@@ -72,6 +72,7 @@ _LINE_DATELINE = re.compile(
     r"(?m:^)[ \t]*\((?P<agency>[A-Za-z][\w .&'’-]{0,40})\)"
     rf"\s*(?P<separator>{_SEPARATOR}+)\s*(?=[A-Z0-9“\"‘'])"
 )
+_AGENCY_IN_PARENTHESES = re.compile(rf"\([A-Za-z][\w .&'’-]{{0,40}}\)\s*{_SEPARATOR}")
 _SENTENCE_END = re.compile(r"[a-z0-9][.!?][\"”’']?\s+[A-Z]")
 # A station's brand: "NEWS10", "FOX4".
 _STATION_BRAND = re.compile(r"^[A-Z]{3,6}\s?\d{1,2}$")
@@ -331,6 +332,8 @@ def _past_captions(opening: str, outlets: OutletIndex) -> DatelineCredit | None:
     capitals as wires write it ("MOSCOW (AP) —") wherever it stands there; with a place in small letters
     or a date alone ("Dehradun (PTI):", "Dec. 3 (Bloomberg) --"), only after a caption, a byline or a
     headline, no sentence of a story."""
+    if not _AGENCY_IN_PARENTHESES.search(opening):
+        return None  # no "(NAME) —" at all: most staff copy
     found = []
     for pattern, strong in (
         (_INLINE_DATELINE, True),

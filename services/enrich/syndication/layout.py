@@ -21,9 +21,10 @@ TABLE_LINE_CHARS = 200
 _SEPARATOR = re.compile(r"\\?\||\t")
 _ESCAPED_BAR = re.compile(r"\\(?=\|)")
 # A line that cannot end a paragraph: it stops on a word a sentence goes on from, or on a comma.
-_WRAPPED = re.compile(
-    r"(?:,|\b(?i:the|a|an|by|of|and|or|to|be|in|on|at|for|with|from|not|may|is|are|was|were))[ \t]*\n(?=[ \t]*[A-Za-z0-9])"
+_OPEN_END = re.compile(
+    r"(?:,|\b(?i:the|a|an|by|of|and|or|to|be|in|on|at|for|with|from|not|may|is|are|was|were))[ \t]*$"
 )
+_GOES_ON = re.compile(r"[ \t]*[A-Za-z0-9]")
 
 
 def as_page_text(text: str) -> str:
@@ -37,5 +38,13 @@ def as_page_text(text: str) -> str:
             else:
                 line = _ESCAPED_BAR.sub(" ", line).replace("|", " ").replace("\t", " ")
         out.append(line)
-    joined = "".join(out)
-    return _WRAPPED.sub(lambda m: m.group(0).replace("\n", " "), joined)
+    for i in range(len(out) - 1):
+        line = out[i]
+        if (
+            line.endswith("\n")
+            and not line.endswith("\r\n")
+            and _OPEN_END.search(line, max(0, len(line) - 12), len(line) - 1)
+        ):
+            if _GOES_ON.match(out[i + 1]):
+                out[i] = line[:-1] + " "
+    return "".join(out)

@@ -43,6 +43,8 @@ class OutletIndex:
     agency_pattern: re.Pattern[str] | None = None
     """The agencies' names and aliases in any case ("dpa", "reuters", "AFP"): read only inside a credit's
     grammar ("With reporting by dpa."), never over story text, where "trend" is a word."""
+    agency_capitals: re.Pattern[str] | None = None
+    """The agencies' names in capitals ("THE ASSOCIATED PRESS"), as bylines and stamps write them."""
 
     def canonical(self, text: str) -> str | None:
         """ "the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
@@ -131,4 +133,6 @@ def load_outlets(extra_file: Path | None = None) -> OutletIndex:
     pattern = re.compile(r"(?<![\w-])" + forms + r"(?![\w-])")
     agency_forms = Trie(*{f.casefold() for o in outlets if o.kind == "agency" for f in o.surface_forms})
     agency_pattern = re.compile(r"(?<![\w-])(?i:" + agency_forms.pattern() + r")(?![\w-])")
-    return OutletIndex(tuple(outlets), by_form, pattern, styles, agency_pattern)
+    capitals = Trie(*{f.upper() for o in outlets if o.kind == "agency" for f in o.surface_forms})
+    agency_capitals = re.compile(r"(?<![\w-])" + capitals.pattern() + r"(?![\w-])")
+    return OutletIndex(tuple(outlets), by_form, pattern, styles, agency_pattern, agency_capitals)
