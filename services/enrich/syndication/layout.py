@@ -40,11 +40,11 @@ def as_page_text(text: str) -> str:
         out.append(line)
     for i in range(len(out) - 1):
         line = out[i]
+        wrapped = line.endswith("\n") and not line.endswith("\r\n")
         if (
-            line.endswith("\n")
-            and not line.endswith("\r\n")
+            wrapped
             and _OPEN_END.search(line, max(0, len(line) - 12), len(line) - 1)
+            and _GOES_ON.match(out[i + 1])
         ):
-            if _GOES_ON.match(out[i + 1]):
-                out[i] = line[:-1] + " "
+            out[i] = line[:-1] + " "
     return "".join(out)
