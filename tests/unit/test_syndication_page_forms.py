@@ -465,3 +465,103 @@ def test_bylines_that_name_no_origin(outlets, byline):
 def test_a_dateline_comes_before_a_byline(outlets):
     body = "By ANA RUIZ, Associated Press Writer\nLONDON (Reuters) - " + PARAGRAPH
     assert (found(body, outlets).origin, found(body, outlets).origin_from) == ("Reuters", "dateline")
+
+
+# --- 8. sign-offs past the page's items, and the agencies a copy was written from ---
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin", "contributors"),
+    [
+        (
+            "The ferry resumes on Monday. — PTI Printer friendly page Send this article",
+            "Press Trust of India",
+            (),
+        ),
+        (
+            "The ferry resumes on Monday.\nAgence France-Presse\n- Font size:\n- Print this article",
+            "Agence France-Presse",
+            (),
+        ),
+        ("(Editing by Ana Ruiz)\n- REUTERS\nSubscribe to the feed", "Reuters", ()),
+        ("The ferry resumes on Monday.\n- The Washington Post", "The Washington Post", ()),
+        (
+            "The ferry resumes on Monday. – The Straits Times/Asia News Network/Ana Ruiz",
+            "The Straits Times",
+            (),
+        ),
+        ("The ferry resumes on Monday.\nab/cd (Reuters, AP)", None, ("Reuters", "Associated Press")),
+    ],
+)
+def test_a_signoff_past_the_pages_items(outlets, closing, origin, contributors):
+    assert origin_and_contributors(STORY + closing, outlets) == (origin, contributors)
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "The ferry resumes on Monday. — AFP reported the vote.",  # a sentence goes on
+        "The ferry resumes on Monday. (Reuters, Jane Doe)",  # not agencies only
+        "The ferry resumes on Monday.\nHome\nNews\nSport",  # the page's items, no sign-off
+        "The ferry resumes on Monday. Reuters\nPrint",  # a bare name that is not the house style
+    ],
+)
+def test_endings_past_the_pages_items_that_sign_nothing(outlets, closing):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, ())
+
+
+# --- 9. contributions in more words, copyrights run into the last sentence, notes in parentheses ---
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin", "contributors"),
+    [
+        ("The ferry resumes on Monday. – Additional reporting from Reuters", None, ("Reuters",)),
+        (
+            "Some information for this report was provided by AFP and AP.",
+            None,
+            ("Agence France-Presse", "Associated Press"),
+        ),
+        ("Information from: Harbour Herald", None, ("Harbour Herald",)),
+        ("With files from The Canadian Press", None, ("The Canadian Press",)),
+        (
+            "Associated Press writers Ana B. Ruiz and Bo Li contributed to this report.",
+            None,
+            ("Associated Press",),
+        ),
+        (
+            "The ferry resumes near the pier Copyright 2008 The Associated Press. All rights reserved.",
+            "Associated Press",
+            (),
+        ),
+        ("The ferry resumes on Monday. Brought to you by AAP © AAP 2008", "Australian Associated Press", ()),
+        ("The ferry resumes on Monday.\n© 2008\nAAP", "Australian Associated Press", ()),
+        ("All Content is Copyright © 2008 HarbourNews.com and AFP.", "Agence France-Presse", ()),
+        ("(This news article provided by Harbour Entertainment Wire)", "Harbour Entertainment Wire", ()),
+        (
+            "This article was originally published on page 28 of The Harbour Herald on Jan. 3, 2025",
+            "The Harbour Herald",
+            (),
+        ),
+        (
+            "This article originally appeared in the February issue of Harbour Magazine.",
+            "Harbour Magazine",
+            (),
+        ),
+    ],
+)
+def test_more_ways_pages_credit_the_copy(outlets, closing, origin, contributors):
+    assert origin_and_contributors(STORY + closing, outlets) == (origin, contributors)
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Reporting from Washington -- The ferry resumes on Monday.",  # a place, not an outlet
+        "Information from residents helped the council.",
+        "The ferry resumes, the Copyright Office said.",
+        "The ferry resumes near the pier © 2008 Harbour Herald",  # a site's, run into the text
+    ],
+)
+def test_more_sentences_that_credit_nothing(outlets, closing):
+    assert origin_and_contributors(STORY + closing, outlets) == (None, ())

@@ -44,8 +44,8 @@ _END = r"\s*[.!]?\s*$"
 _DATE_TAIL = r"(?:\s+on\s+\S.*|\s+and is (?:republished|reprinted|reproduced|shared).*|\s+\(\d{4}\))?"
 # The copy naming itself: "This story", "The following article", "A version of this story".
 _SUBJECT = (
-    r"(?P<subject>(?:this|the following) (?:article|story|report|piece|post|interview|essay|column|commentary|"
-    r"op-ed|feature|content|video|podcast|episode) |a version of this (?:article|story|report|piece|post) )"
+    r"(?P<subject>(?:this|the following) (?:news )?(?:article|story|report|piece|post|interview|essay|column|"
+    r"commentary|op-ed|feature|content|video|podcast|episode) |a version of this (?:article|story|report|piece|post) )"
 )
 # Notes that are never story sentences: found at any paragraph end, first or last line, and anywhere in
 # the first and the last paragraphs.
@@ -55,9 +55,7 @@ _NOTES = [
         re.compile(
             r"^" + _SUBJECT + r"?(?:was |is |has been )?"
             r"(?:originally |first |initially )(?:published|appeared|ran|posted)\s+(?:on|in|by|at|with)\s+"
-            + _WHO
-            + _DATE_TAIL
-            + _END,
+            r"(?:page \w+ (?:of|in) |the \w+(?: \d{4})? (?:issue|edition) of )?" + _WHO + _DATE_TAIL + _END,
             re.I,
         ),
     ),
@@ -80,7 +78,7 @@ _NOTES = [
     (
         "origin",
         re.compile(
-            r"^(?P<subject>(?:(?:this|the following) )?(?:article|story|report|piece|content|post|feature|column)"
+            r"^(?P<subject>(?:(?:this|the following) )?(?:news )?(?:article|story|report|piece|content|post|feature|column)"
             r"(?: (?:was|is|has been))? )"
             r"(?:provided|produced|written|supplied|syndicated|distributed|published|reported)"
             r"(?: exclusively)? (?:by|for)\s+" + _WHO + _END,
@@ -94,6 +92,18 @@ _NOTES = [
             + _WHO
             + r"\s+(?:was|were|is) "
             r"used in (?:this|the) (?:report|story|article)" + _END,
+            re.I,
+        ),
+    ),
+    (
+        # "Some information for this report was provided by AFP and AP.", "Information from: Harbour Herald"
+        "contributor",
+        re.compile(
+            r"^(?P<subject>(?:some |additional )?(?:information|material|details|reporting)"
+            r" (?:for|in) (?:this|the) (?:report|story|article) (?:was|were|is|came|comes)"
+            r" (?:provided |contributed |supplied |gathered |taken )?(?:by|from)|information from:?)\s+"
+            + _WHO
+            + _END,
             re.I,
         ),
     ),
@@ -146,7 +156,8 @@ _CALENDAR = frozenset(
     ]
 )
 _COPYRIGHT = re.compile(
-    r"^(?:(?:©|\(c\))\s*copyright|©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?"
+    r"^(?:all (?:content|contents|material|text)s? (?:is |are )?)?"
+    r"(?:(?:©|\(c\))\s*copyright|©|\(c\)|copyright(?:\s*(?:©|\(c\)))?)\s*(?:\d{4}(?:[-–]\d{2,4})?\s*,?\s*)?"
     r"(?P<by>by\s+)?" + _WHO + r"(?:,?\s*\d{4})?(?:[.,]?\s*all rights reserved)?" + _END,
     re.I,
 )
@@ -156,7 +167,10 @@ _PHOTO_CREDIT = re.compile(
     r"picture[- ]alliance|Unsplash|Pexels|Pixabay|Flickr)\b",
     re.I,
 )
-_COPYRIGHT_OPENS = re.compile(r"(?:©|\(c\)|copyright\b)", re.I)
+_COPYRIGHT_OPENS = re.compile(
+    r"(?:all (?:content|contents|material|text)s? (?:is |are )?)?(?:©|\(c\)|copyright\b)", re.I
+)
+_COPYRIGHT_INSIDE = re.compile(r"(?<=\s)(?:©|\(c\)|Copyright\b|COPYRIGHT\b)")
 _COPYRIGHT_MARK = re.compile(r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))", re.I)
 _PROPERTY = re.compile(
     r"^this (?:article|story|content) is the copyrighted property of\s+" + _WHO + _END, re.I
@@ -168,7 +182,8 @@ _FROM = re.compile(r"^from\s+" + _WHO + _END, re.I)
 _WITH = re.compile(r"^(?:with|avec|con)\s+" + _WHO + _END, re.I)
 # "Additional reporting by Reuters", "With reporting by dpa", "With additional reporting from AFP".
 _REPORTING_FROM = (
-    r"(?:with\s+(?:additional\s+|further\s+)?|(?:additional|further)\s+)reporting\s+(?:by|from)\s+"
+    r"(?:(?:with\s+(?:additional\s+|further\s+)?|(?:additional|further)\s+)reporting\s+(?:by|from)"
+    r"|with\s+(?:files|reports)\s+from)\s+"
 )
 _CONTRIBUTED = [
     re.compile(r"^" + _WHO + r"\s+contributed(?: to)? (?:to )?this (?:report|story|article)" + _END, re.I),
@@ -191,6 +206,17 @@ _SIGNOFF = re.compile(
 _END_SIGNOFF = re.compile(
     r"(?:(?P<dash>(?:^|\s)[—–-]{1,2}\s*)|(?P<paren>\()|(?P<bare>^|(?<=[.!?”\"’')\]])\s+))"
     r"(?P<who>[A-Za-z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,3})(?(paren)\))\s*$"
+)
+_ENDS_A_SENTENCE = re.compile(r"[.!?][\"”’')\]]*$")
+# "(Reuters, AP)", "(AFP, dpa)" closing the copy.
+_PARENS_LIST = re.compile(r"\((?P<who>[A-Za-z][\w&.'’-]*(?:\s*(?:,|and|&)\s*[A-Za-z][\w&.'’-]*){1,4})\)\s*$")
+# A dash and an outlet's name closing the copy, on a line of its own or after its last sentence, maybe with
+# partners and the writer after it ("– The Straits Times/Asia News Network/Ana Ruiz"), maybe with the page's
+# next words after an agency's ("... him. — PTI Printer friendly page").
+_DASH_SIGNOFF = re.compile(
+    r"(?:^|(?<=[.!?”\"’')\]])\s+)(?P<dash>[—–-]{1,2})\s*"
+    r"(?P<who>(?:The\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*){0,4})"
+    r"(?:/[^\n]*|\s*$|(?P<more>\s+[A-Z][^\n]*$))"
 )
 # A broadcaster's sign-off: "Max Lee, KBS World Radio News."
 _BROADCAST_SIGNOFF = re.compile(r"^(?P<person>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}),\s+" + _WHO + _END)
@@ -278,7 +304,7 @@ def find_credits(body_text: str, outlets: OutletIndex) -> Credits:
 def _tail(lines, length: int):
     """The last paragraphs: from the third-last line of story text (six words or more: not a page's
     "Share this" or "Related" items) to the end, and the last TAIL_CHARS characters."""
-    content = [i for i, (_, text) in enumerate(lines) if len(text.split()) >= 6]
+    content = [i for i, (_, text) in enumerate(lines) if len(text.split()) >= 6 and _SENTENCE_IN.search(text)]
     first = content[-TAIL_LINES] if len(content) >= TAIL_LINES else 0
     return [(s, t) for i, (s, t) in enumerate(lines) if i >= first or s + len(t) >= length - TAIL_CHARS]
 
@@ -295,28 +321,30 @@ def _read_sentences(
 ) -> None:
     """Credits in any sentence of the line: the notes; with `contributions`, the contribution credits
     ("Reuters contributed to this report.", "With reporting by dpa."); with `copyrights`, an agency's
-    copyright ("Copyright 2008 Associated Press."). Away from the copy's last line, a copyright held by a
-    publication or a company is the site's, not the copy's."""
+    copyright ("Copyright 2008 Associated Press."), also run into a sentence's end. Away from the copy's
+    last line, a copyright held by a publication or a company is the site's, not the copy's."""
     for begin, end in _sentence_spans(line):
         sentence = line[begin:end]
         if len(sentence) > MAX_CREDIT_CHARS:
             continue
+        part = _unwrap(sentence)  # "(This article was provided by X)", "– Additional reporting from X"
         if (
-            (notes and _read_notes(sentence, sentence, outlets, found))
-            or (contributions and _read_contribution(sentence, outlets, found))
-            or (
-                copyrights
-                and _COPYRIGHT_OPENS.match(sentence)
-                and _read_agency_copyright(sentence, outlets, found)
-            )
+            (notes and _read_notes(part, sentence, outlets, found))
+            or (contributions and _read_contribution(part, sentence, outlets, found))
+            or (copyrights and _COPYRIGHT_OPENS.match(part) and _read_agency_copyright(part, outlets, found))
         ):
             found.spans.append((start + begin, start + end))
+        elif copyrights:
+            # "... northwest of Ventura Copyright 2008 The Associated Press.", "Brought to you by AAP © AAP"
+            inside = _COPYRIGHT_INSIDE.search(sentence)
+            if inside and _read_agency_copyright(sentence[inside.start() :], outlets, found, masked=False):
+                found.spans.append((start + begin + inside.start(), start + end))
 
 
-def _read_contribution(sentence: str, outlets: OutletIndex, found: Credits) -> bool:
+def _read_contribution(part: str, sentence: str, outlets: OutletIndex, found: Credits) -> bool:
     """A contribution credit inside a paragraph: it must name an outlet."""
     for pattern in (_CONTRIBUTED[0], _CONTRIBUTED[2]):
-        match = pattern.match(sentence)
+        match = pattern.match(part)
         if match:
             names = _credited(match.group("who"), outlets)
             found.contributors.extend((name, sentence) for name in names)
@@ -324,14 +352,16 @@ def _read_contribution(sentence: str, outlets: OutletIndex, found: Credits) -> b
     return False
 
 
-def _read_agency_copyright(sentence: str, outlets: OutletIndex, found: Credits) -> bool:
+def _read_agency_copyright(
+    sentence: str, outlets: OutletIndex, found: Credits, *, masked: bool = True
+) -> bool:
+    """An agency's copyright (the origin) or a site's (masked when `masked`, no origin)."""
     scratch = Credits()
     if not _read_copyright(sentence, sentence, outlets, scratch):
         return False
-    found.origins.extend(
-        (PUBLISHER, n, line) for _, n, line in scratch.origins if outlets.kind(n) == "agency"
-    )
-    return True  # a site's copyright is masked too
+    agencies = [(PUBLISHER, n, line) for _, n, line in scratch.origins if outlets.kind(n) == "agency"]
+    found.origins.extend(agencies)
+    return masked or bool(agencies)
 
 
 def _closing_block(lines, outlets: OutletIndex, found: Credits) -> set[tuple[int, str]]:
@@ -422,9 +452,12 @@ def _read_notes(part: str, line: str, outlets: OutletIndex, found: Credits) -> b
         if family == "origin" and names:
             found.origins.append((NOTE, names[0], line))
             return True
-        if family == "contributor" and names:
-            found.contributors.extend((name, line) for name in names)
-            return True
+        if family == "contributor":
+            # a listed outlet or a publication's name: "Reporting from Washington" names a place
+            names = _credited(who, outlets) or [n for n in names if looks_like_publication(n)]
+            if names:
+                found.contributors.extend((name, line) for name in names)
+                return True
         # "This story was produced by Jane Doe": a credit, no outlet
         return _is_person(who) or _is_person(_noun_phrase(who))
     return False
@@ -586,10 +619,23 @@ def _without_company(name: str) -> str:
 
 
 def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:
-    """The agency or broadcaster that signs off the copy at the end of its last paragraph."""
-    if not lines:
-        return
-    start, line = lines[-1]
+    """The agency or broadcaster that signs off the copy at the end of its last paragraph: the last line,
+    or past the page's items after it ("Print this article", "Topics: ..."), the last line of the story."""
+    for start, line in _last_story_lines(lines):
+        if _read_signoff(start, line, outlets, found):
+            return
+
+
+def _last_story_lines(lines, limit: int = 6):
+    """The last line, and up from it past lines that end no sentence (a page's items), to the first that
+    does."""
+    for start, line in reversed(lines[-limit:]):
+        yield start, line
+        if _ENDS_A_SENTENCE.search(line.rstrip()):
+            return
+
+
+def _read_signoff(start: int, line: str, outlets: OutletIndex, found: Credits) -> bool:
     text = line.rstrip()
     match = _BROADCAST_SIGNOFF.match(text.strip())
     if match and not _is_person(match.group("who")):
@@ -597,24 +643,43 @@ def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:
         if name:
             found.origins.append((SIGNOFF, name, text.strip()))
             _add_span(found, start, line, text.strip())
-            return
+            return True
+    match = _PARENS_LIST.search(text)
+    if match:  # "cmb/sms (Reuters, AP)": the agencies the copy was written from
+        names = [outlets.canonical(p) for p in _OUTLET_LIST_SEPARATOR.split(match.group("who"))]
+        if all(n and outlets.kind(n) == "agency" for n in names):
+            found.contributors.extend((n, text[match.start() :].strip()) for n in names)
+            found.spans.append((start + match.start(), start + len(text)))
+            return True
+    match = _DASH_SIGNOFF.search(text)
+    if match:  # "... on Monday. — The Harbour Herald", "– The Harbour Herald/Asia Wire/Ana Ruiz"
+        words = match.group("who").strip().removesuffix(".").split()
+        # the longest listed name the words open with: "PTI Printer" is PTI and the page's next word
+        lengths = [n for n in range(len(words), 0, -1) if outlet_name(" ".join(words[:n]), outlets)]
+        name = outlet_name(" ".join(words[: lengths[0]]), outlets) if lengths else None
+        more = match.group("more") or (lengths and lengths[0] < len(words))
+        if name and (outlets.kind(name) == "agency" or not more):
+            found.origins.append((SIGNOFF, name, text[match.start("dash") :].strip()))
+            found.spans.append((start + match.start("dash"), start + len(text)))
+            return True
     match = _END_SIGNOFF.search(text)
     if not match:
-        return
+        return False
     who = match.group("who").strip().removesuffix(".")
     name = outlets.canonical(who)
     if not name or outlets.kind(name) != "agency" or any(n == name for _, n, _ in found.origins):
-        return
+        return False
     if match.group("bare") is not None and match.start("who") > 0:
         # A bare name closing a sentence signs off only for agencies whose house style it is
         # ("... into the US. PTI"), written as the agency writes it (capitals, or dpa's lower case).
         as_written = who.isupper() or (outlets.has_style(name, "lowercase") and who.islower())
         if not (outlets.has_style(name, "signoff") and as_written):
-            return
+            return False
     begin = match.start("who") if match.group("bare") is not None else match.start()
     begin += len(text[begin:]) - len(text[begin:].lstrip())
     found.origins.append((SIGNOFF, name, text[begin:].strip()))
     found.spans.append((start + begin, start + len(text)))
+    return True
 
 
 # "AFP and Reuters", "AFP et Reuters", "EFE y AFP", "dpa und AFP".
@@ -733,13 +798,40 @@ def _sentences(text: str) -> list[str]:
     return parts or [text]
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[A-Z(©“\"‘])")
+_SENTENCE_IN = re.compile(r"[a-z0-9)][.!?][\"”’')]*(?:\s|$)")
+_ABBREVIATIONS = frozenset(
+    [
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "St",
+        "Jr",
+        "Sr",
+        "Gen",
+        "Sen",
+        "Rep",
+        "Gov",
+        "Lt",
+        "Col",
+        "Capt",
+        "No",
+        "Co",
+        "Inc",
+        "Ltd",
+    ]
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[A-Z(©“\"‘—–])")
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     """Each sentence's (start, end) in `text`, surrounding space left out."""
     spans, begin = [], 0
     for match in _SENTENCE_BREAK.finditer(text):
+        word = text[max(0, match.start() - 5) : match.start()].split()[-1:]
+        stem = word[0].rstrip(".!?") if word else ""
+        if (len(stem) == 1 and stem.isupper()) or stem in _ABBREVIATIONS:
+            continue  # "Melanie S. Welte", "Mr. Singh": no sentence ends there
         spans.append((begin, match.start()))
         begin = match.end()
     spans.append((begin, len(text)))
