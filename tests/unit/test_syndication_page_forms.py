@@ -565,3 +565,20 @@ def test_more_ways_pages_credit_the_copy(outlets, closing, origin, contributors)
 )
 def test_more_sentences_that_credit_nothing(outlets, closing):
     assert origin_and_contributors(STORY + closing, outlets) == (None, ())
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin", "contributors"),
+    [
+        (
+            "FOX News' Ana Ruiz and Bo Li contributed to this report.",
+            None,
+            ("Fox News",),
+        ),  # the case it writes
+        ("FoxNews' Ana Ruiz contributed to this report.", None, ("Fox News",)),  # run together
+        ("© 2017 USATODAY.COM", "USA Today", ()),  # a domain in capitals, run together
+        ("Ana Ruiz's neighbour Bo Li contributed to this report.", None, ()),  # a person's possessive
+    ],
+)
+def test_outlets_written_as_pages_write_them(outlets, closing, origin, contributors):
+    assert origin_and_contributors(STORY + closing, outlets) == (origin, contributors)

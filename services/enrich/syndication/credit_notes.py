@@ -260,7 +260,12 @@ _COMPANY_WORDS = frozenset(
     ]
 )
 _DOMAIN = re.compile(
-    r"^(?:www\.)?(?P<stem>[A-Za-z][\w-]{2,40})\.(?:com|net|org|co|news|info|tv)(?:\.[a-z]{2})?$"
+    r"^(?:www\.)?(?P<stem>[A-Za-z][\w-]{2,40})\.(?i:com|net|org|co|news|info|tv)(?:\.[a-z]{2})?$"
+)
+# An outlet's possessive before its staff in a contribution credit, in whatever case the page writes it:
+# "FOX News' Ana Ruiz and Bo Li contributed", "HarbourNews' Ana Ruiz contributed".
+_POSSESSIVE_OUTLET = re.compile(
+    r"(?:^|(?<=\s))(?P<name>[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3}?)['’]s?\s+[A-Z]"
 )
 
 
@@ -603,7 +608,7 @@ def _holder_names(who: str, outlets: OutletIndex) -> list[str]:
         return []
     domain = _DOMAIN.match(cleaned)
     if domain:
-        return [_split_camel(domain.group("stem"))]
+        return [outlets.compact(domain.group("stem")) or _split_camel(domain.group("stem"))]
     if _is_date(cleaned):
         return []
     if _looks_like_title(cleaned) or looks_like_publication(cleaned):
@@ -705,7 +710,7 @@ def _names(who: str, outlets: OutletIndex) -> list[str]:
         return found
     domain = _DOMAIN.match(who)
     if domain:
-        return [_split_camel(domain.group("stem"))]
+        return [outlets.compact(domain.group("stem")) or _split_camel(domain.group("stem"))]
     if _is_date(who):
         return []  # "originally published in March", "first appeared in 1999"
     if _looks_like_title(who) or looks_like_publication(who):
@@ -767,6 +772,10 @@ def _credited(text: str, outlets: OutletIndex) -> list[str]:
             written = m.group(0)
             if (written.islower() or written.isupper()) and not re.match(r"\s+[A-Z]", text[m.end() :]):
                 found.append((m.start(), written))
+    for m in _POSSESSIVE_OUTLET.finditer(text):
+        name = outlets.canonical(m.group("name")) or outlets.compact(m.group("name"))
+        if name:
+            found.append((m.start(), name))
     return unique(outlets.canonical(form) for _, form in sorted(found))
 
 

@@ -9,8 +9,8 @@ The\\nAssociated Press."). `as_page_text` returns the same text with each charac
   turned into a newline, so the dateline opens a line and the credits close one;
 - a short line's bars blanked ("| Copyright 2008 Associated Press |", "Photo: Jane Roe | Reuters" stays
   one credit, its parts never lines of their own);
-- a line wrapped after a function word or a comma ("by The", "may not be", "January 23,") joined to
-  the next with a space.
+- a line wrapped after a function word, a comma or a copyright's year ("by The", "may not be",
+  "January 23,", "© 2008") joined to the next with a space.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import re
 TABLE_LINE_CHARS = 200
 _SEPARATOR = re.compile(r"\\?\||\t")
 _ESCAPED_BAR = re.compile(r"\\(?=\|)")
-# A line that cannot end a paragraph: it stops on a word a sentence goes on from, or on a comma.
+# A line that cannot end a paragraph: it stops on a word a sentence goes on from, a comma, "© 2008".
 _OPEN_END = re.compile(
-    r"(?:,|\b(?i:the|a|an|by|of|and|or|to|be|in|on|at|for|with|from|not|may|is|are|was|were))[ \t]*$"
+    r"(?:,|\b(?i:the|a|an|by|of|and|or|to|be|in|on|at|for|with|from|not|may|is|are|was|were)|(?:©|\(c\))[ \t]*\d{4})"
+    r"[ \t]*$"
 )
 _GOES_ON = re.compile(r"[ \t]*[A-Za-z0-9]")
 

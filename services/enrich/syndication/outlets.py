@@ -45,6 +45,7 @@ class OutletIndex:
     grammar ("With reporting by dpa."), never over story text, where "trend" is a word."""
     agency_capitals: re.Pattern[str] | None = None
     """The agencies' names in capitals ("THE ASSOCIATED PRESS"), as bylines and stamps write them."""
+    _by_compact: dict[str, str] = field(default_factory=dict)
 
     def canonical(self, text: str) -> str | None:
         """ "the Associated Press'", "AP", "Reuters’s" -> canonical name; None when not an outlet."""
@@ -54,6 +55,10 @@ class OutletIndex:
             if found:
                 return found
         return None
+
+    def compact(self, text: str) -> str | None:
+        """A name run together, as domains and handles write it: "USATODAY", "TheGuardian", "FoxNews"."""
+        return self._by_compact.get(_compact(text)) if _compact(text) else None
 
     def slug(self, name: str) -> str:
         return slug(name)
@@ -70,6 +75,10 @@ class OutletIndex:
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 def _strip_the(text: str) -> str:
@@ -135,4 +144,10 @@ def load_outlets(extra_file: Path | None = None) -> OutletIndex:
     agency_pattern = re.compile(r"(?<![\w-])(?i:" + agency_forms.pattern() + r")(?![\w-])")
     capitals = Trie(*{f.upper() for o in outlets if o.kind == "agency" for f in o.surface_forms})
     agency_capitals = re.compile(r"(?<![\w-])" + capitals.pattern() + r"(?![\w-])")
-    return OutletIndex(tuple(outlets), by_form, pattern, styles, agency_pattern, agency_capitals)
+    by_compact: dict[str, str] = {}
+    for outlet in outlets:
+        for form in outlet.surface_forms:
+            for variant in (form, _strip_the(form)):
+                if len(_compact(variant)) >= 4:  # "AP", "PA" run into a word are no names
+                    by_compact.setdefault(_compact(variant), outlet.name)
+    return OutletIndex(tuple(outlets), by_form, pattern, styles, agency_pattern, agency_capitals, by_compact)
