@@ -582,3 +582,69 @@ def test_more_sentences_that_credit_nothing(outlets, closing):
 )
 def test_outlets_written_as_pages_write_them(outlets, closing, origin, contributors):
     assert origin_and_contributors(STORY + closing, outlets) == (origin, contributors)
+
+
+# --- 10. credits above a page's related stories, sign-offs above its footer, wire stamps ---
+
+RELATED = "\n".join(
+    f"- Harbour story {n}: the ferry council is expected to meet again next week, officials said."
+    for n in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    ("closing", "origin", "contributors"),
+    [
+        ("With files from The Associated Press\nMore stories\n" + RELATED, None, ("Associated Press",)),
+        (
+            "The ferry resumes on Monday. © 2007 The Associated Press. All rights reserved.\nOther stories\n"
+            + RELATED,
+            "Associated Press",
+            (),
+        ),
+    ],
+)
+def test_credits_above_the_pages_related_stories(outlets, closing, origin, contributors):
+    assert origin_and_contributors(STORY + closing, outlets) == (origin, contributors)
+
+
+def test_a_signoff_above_the_pages_menu_and_footer(outlets):
+    menu = "\n".join(["Front Page", "National", "Sport", "Opinion"] * 5)
+    closing = (
+        "The ferry resumes on Monday. — PTI Printer friendly page Send this article to a friend\n" + menu
+    )
+    body = (
+        STORY
+        + closing
+        + "\nHome\nCopyright © 2008, The Harbour Herald. Republication is prohibited without consent"
+    )
+    assert found(body, outlets).origin == "Press Trust of India"
+
+
+@pytest.mark.parametrize(
+    ("opening", "origin"),
+    [
+        ("Ferry plan wins Harbour Wire Service Monday, January 14, 2008 (Oslo):", None),  # no agency
+        ("Ferry plan wins Press Trust of India Monday, January 14, 2008 (Mumbai):", "Press Trust of India"),
+        ("Ferry plan wins 15 Jan, 2008, 1202 hrs IST, PTI", "Press Trust of India"),
+        ("Ferry plan wins in Hobart Associated Press HOBART, Australia —", "Associated Press"),
+        ("By ANA RUIZ\nHarbour Post-Gazette\nTuesday, January 15, 2008", "Harbour Post-Gazette"),
+        (
+            "Posted on Mar 29, 2025 By Ana Ruiz / Tidewater News Network The council met",
+            "Tidewater News Network",
+        ),
+    ],
+)
+def test_wire_stamps_and_bylines_in_the_opening(outlets, opening, origin):
+    assert found(opening + "\n" + PARAGRAPH + "\n" + STORY, outlets).origin == origin
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "The mayor told Reuters Monday, January 14, that the plan would pass.",  # a citation, then a date
+        "Ferry plan wins. The figures came from Reuters, 2008, officials said.",
+    ],
+)
+def test_an_agency_beside_a_date_in_a_sentence_is_no_stamp(outlets, opening):
+    assert found(opening + "\n" + PARAGRAPH + "\n" + STORY, outlets).origin is None

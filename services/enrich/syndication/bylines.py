@@ -53,6 +53,18 @@ _PICTURE = re.compile(r"(?i:photo|image|picture|credit|courtesy|via|©)[\s:]*\(?
 _SEGMENT_START = re.compile(r"(?:^|[\n|/]|[ \t]{2})[ \t]*\(?$")  # two spaces: a blanked cell's bar
 _CAPS_WORD_BEFORE = re.compile(r"\b[A-Z][A-Z.'’-]+[ \t]+$")
 _NAME_COMMA = re.compile(r"\b[A-Z][a-z][\w.'’-]*,[ \t]*$")  # "Ana Ruiz, THE ASSOCIATED PRESS"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_STAMP_AFTER = re.compile(
+    rf"^[ \t]+(?:(?:{_DAY}),?[ \t]+)?(?:{_MONTH}[ \t]+\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}),?[ \t]+\d{{4}}\b"
+    r"|^[ \t]+[A-Z][A-Z.'’-]+(?:[ \t]+[A-Z][A-Z.'’-]+){0,3}(?:,[ \t]*[A-Z][\w.'’]+(?:[ \t]+[A-Z][\w.'’]+)?)?[ \t]+(?:--|[—–])"
+)
+_STAMP_BEFORE = re.compile(
+    r"(?:\d{4}|\d{1,2}:\d{2}|\d{3,4}[ \t]*hrs|\b[AP]M|\b(?:IST|GMT|EST|EDT|ET|UTC))[ \t]*,[ \t]*$"
+)
+_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:told|tells|to|by|from|with|said|says|according|reported))[ \t]+(?:the[ \t]+)?$"
+)
 _IN_PICTURE_CREDIT = re.compile(r"\([^()]*/[ \t]*$")
 _STAFF_ROLE = re.compile(r"^[ \t]+(?:[A-Z][a-z]+[ \t]+)*Staff\b")
 _ROLE_WORDS = frozenset(["Reporter", "Writer", "Correspondent", "Editor", "Columnist", "Staff"])
@@ -110,7 +122,10 @@ def _outlet_bylines(opening: str, outlets: OutletIndex) -> BylineCredit | None:
             continue  # "Harbour Herald Staff Writer" on the Harbour Herald's own page: its staff
         if _ROLE.match(after) and _SEGMENT_START.search(before):
             return _credit(start, end, after, name, outlets)
-        if _PUBLISHED_BY.search(before):
+        stamp = (_STAMP_AFTER.match(after) or _STAMP_BEFORE.search(before)) and not _CUE_BEFORE.search(before)
+        if _PUBLISHED_BY.search(before) or stamp:
+            # "Published on Jan. 12 by IANS", "Harbour Wire Monday, January 14, 2008", "15 Jan, 2008, PTI",
+            # "Associated Press HOBART, Australia —": the agency beside the copy's date or dateline
             return _credit(start, end, after, name, outlets)
         caps = written.isupper() and not _registered_in_capitals(written, name, outlets)
         if caps and (
@@ -145,10 +160,14 @@ def _outlet_at(rest: str, outlets: OutletIndex) -> tuple[str, int] | None:
             return name, end
     match = _UNLISTED.match(rest)
     if match:
-        name = match.group(0).strip()
-        role = name.split()[-1] in _ROLE_WORDS  # "Staff Reporter" is a role, not a paper
-        if not role and (ends_as_an_outlet(name) or looks_like_publication(name)):
-            return name, match.end()
+        words = match.group(0).split()
+        for n in range(len(words), 1, -1):  # the longest run of words that ends as an outlet's name
+            name = " ".join(words[:n])
+            role = words[n - 1] in _ROLE_WORDS  # "Staff Reporter" is a role, not a paper
+            # "Harbour Post-Gazette": a hyphened name ends as its last part does
+            unhyphened = " ".join(words[: n - 1] + [words[n - 1].split("-")[-1]])
+            if not role and (ends_as_an_outlet(name) or looks_like_publication(unhyphened)):
+                return name, rest.index(words[n - 1]) + len(words[n - 1])
     return None
 
 

@@ -29,6 +29,7 @@ HEAD_LINES = 3
 # Notes are read in every sentence of the last paragraphs and of the opening, where a page puts them after
 # other sentences ("Follow Ana Ruiz on Twitter. Originally published on Harbour Weekly.").
 TAIL_LINES, TAIL_CHARS, OPENING_CHARS = 3, 600, 600
+PAGE_ITEM_WORDS = 8
 MAX_CREDIT_CHARS = 300
 
 # Ranks: the lower wins. A republication note names the publication the copy comes from, above a
@@ -170,6 +171,7 @@ _PHOTO_CREDIT = re.compile(
 _COPYRIGHT_OPENS = re.compile(
     r"(?:all (?:content|contents|material|text)s? (?:is |are )?)?(?:©|\(c\)|copyright\b)", re.I
 )
+_CREDIT_WORDS = re.compile(r"©|\(c\)|(?i:copyright|contributed|reporting|files from)")
 _COPYRIGHT_INSIDE = re.compile(r"(?<=\s)(?:©|\(c\)|Copyright\b|COPYRIGHT\b)")
 _COPYRIGHT_MARK = re.compile(r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))", re.I)
 _PROPERTY = re.compile(
@@ -294,15 +296,15 @@ def find_credits(body_text: str, outlets: OutletIndex) -> Credits:
             continue
         if (start, line) in tail:
             _read_sentences(start, line, outlets, found, contributions=True, copyrights=True)
-        elif start < OPENING_CHARS:
-            _read_sentences(start, line[: OPENING_CHARS - start], outlets, found)
-            _read_paragraph_end(start, line, outlets, found)
         else:
+            if start < OPENING_CHARS:
+                _read_sentences(start, line[: OPENING_CHARS - start], outlets, found)
             _read_paragraph_end(start, line, outlets, found)
-            if _COPYRIGHT_OPENS.match(line.lstrip()):
-                # An agency's copyright names the copy wherever the page puts it.
-                _read_sentences(start, line, outlets, found, notes=False, copyrights=True)
-    _end_signoff(lines, outlets, found)
+            if _CREDIT_WORDS.search(line):
+                # A contribution credit or an agency's copyright is no story sentence: read wherever the
+                # page puts it (above its related stories, say), a publication's copyright masked only.
+                _read_sentences(start, line, outlets, found, notes=False, contributions=True, copyrights=True)
+    _end_signoff(lines, outlets, found, read)
     return found
 
 
@@ -623,20 +625,24 @@ def _without_company(name: str) -> str:
     return " ".join(words).strip(", ")
 
 
-def _end_signoff(lines, outlets: OutletIndex, found: Credits) -> None:
+def _end_signoff(lines, outlets: OutletIndex, found: Credits, credits=frozenset()) -> None:
     """The agency or broadcaster that signs off the copy at the end of its last paragraph: the last line,
-    or past the page's items after it ("Print this article", "Topics: ..."), the last line of the story."""
-    for start, line in _last_story_lines(lines):
+    or past the page's items and footer after it ("Print this article", "Topics: ..."), the last line of
+    the story."""
+    for start, line in _last_story_lines(lines, credits):
         if _read_signoff(start, line, outlets, found):
             return
 
 
-def _last_story_lines(lines, limit: int = 6):
-    """The last line, and up from it past lines that end no sentence (a page's items), to the first that
-    does."""
+def _last_story_lines(lines, credits=frozenset(), limit: int = 40):
+    """The last line, and up from it past a page's items (short lines that end no sentence: "Print this
+    article", "Front Page") and the closing credits, to the first line that is neither."""
     for start, line in reversed(lines[-limit:]):
+        if (start, line) in credits and (start, line) != lines[-1]:
+            continue
         yield start, line
-        if _ENDS_A_SENTENCE.search(line.rstrip()):
+        item = not _ENDS_A_SENTENCE.search(line.rstrip()) and len(line.split()) <= PAGE_ITEM_WORDS
+        if not item and (start, line) not in credits:
             return
 
 
