@@ -370,12 +370,12 @@ def test_credits_that_are_never_an_origin(outlets, closing):
             "Associated Press",
         ),
         (  # wrapped at a fixed width
-            "Copyright 2008 by The\nAssociated Press. All rights reserved. This material may not be\npublished.",
+            "Copyright 2025 by The\nAssociated Press. All rights reserved. Reuse needs the\nagency's consent.",
             "Associated Press",
         ),
-        ("Copyright (c) Press Association Ltd. 2008, All Rights Reserved.", "PA Media"),  # a company's form
-        ("©All rights reserved, news from Canadian Press", "The Canadian Press"),
-        ("© 2008 The Times Leader", "The Times Leader"),  # not The Times, whose name it holds
+        ("Copyright (c) Press Association Ltd. 2025, all rights reserved.", "PA Media"),  # a company's form
+        ("© Rights reserved, copy from Canadian Press", "The Canadian Press"),
+        ("© 2025 The Times Gazette of Harbourville", "The Times Gazette of Harbourville"),  # not The Times
     ],
 )
 def test_an_agencys_copyright_wherever_the_page_puts_it(outlets, closing, origin):
@@ -390,7 +390,7 @@ def test_an_agencys_copyright_wherever_the_page_puts_it(outlets, closing, origin
         "Copyright © 1998-2008 Harbour Herald",  # the years of a site
         "Copyright © 2008 Independent Harbour Television Limited",  # not The Independent
         "Share this\nHome\nContact us\nCopyright © 2008 Harbour Herald.",  # a footer under the menu
-        "Copyright and Trade Mark Notice",  # a link
+        "Copyright and Privacy Notice",  # a link
         # a publication's copyright away from the end of the copy
         "Copyright 2008 Harbour Herald.\nPrint this story\n"
         + "A ferry docks at dawn on a cold Tuesday.\n" * 4,
@@ -422,15 +422,15 @@ BYLINES = [
     ("caps-agency", "By: Ana Ruiz, THE CANADIAN PRESS", "The Canadian Press"),
     ("for-the", "By Ana Ruiz / For The Associated Press", "Associated Press"),
     ("own-line", "By ANA RUIZ\n(AP)", "Associated Press"),
-    ("role-alone", "AP Golf Writer HONOLULU --", "Associated Press"),
-    ("caps-stamp", "Ferry plan wins the vote | ASSOCIATED PRESS 3:56 a.m. Jan. 8 |", "Associated Press"),
+    ("role-alone", "AP Tennis Writer OSLO --", "Associated Press"),
+    ("caps-stamp", "Ferry plan wins the vote | ASSOCIATED PRESS 7:12 a.m. Jan. 8 |", "Associated Press"),
     (
         "caps-after-name",
         "Ferry plan wins Ana Ruiz, THE ASSOCIATED PRESS Published Jan. 8",
         "Associated Press",
     ),
-    ("published-by", "Published on Jan. 12, 2025 by IANS", "Indo-Asian News Service"),
-    ("after-a-date", "Posted on Mar 29, 2025 By Ana Ruiz / Tidewater News Network", "Tidewater News Network"),
+    ("published-by", "Filed on March 2, 2025 by IANS", "Indo-Asian News Service"),
+    ("after-a-date", "Posted on Apr 2, 2025 By Ana Ruiz / Tidewater News Network", "Tidewater News Network"),
     ("person-comma", "Ana Ruiz, Harbour News Service", "Harbour News Service"),
     ("person-comma-now", "Ana Ruiz, Gullwing Now\nPublished: Jan 9", "Gullwing Now"),
 ]
@@ -474,19 +474,19 @@ def test_a_dateline_comes_before_a_byline(outlets):
     ("closing", "origin", "contributors"),
     [
         (
-            "The ferry resumes on Monday. — PTI Printer friendly page Send this article",
+            "The ferry resumes on Monday. — PTI Print this page Share it",
             "Press Trust of India",
             (),
         ),
         (
-            "The ferry resumes on Monday.\nAgence France-Presse\n- Font size:\n- Print this article",
+            "The ferry resumes on Monday.\nAgence France-Presse\n- Text size\n- Print",
             "Agence France-Presse",
             (),
         ),
         ("(Editing by Ana Ruiz)\n- REUTERS\nSubscribe to the feed", "Reuters", ()),
         ("The ferry resumes on Monday.\n- The Washington Post", "The Washington Post", ()),
         (
-            "The ferry resumes on Monday. – The Straits Times/Asia News Network/Ana Ruiz",
+            "The ferry resumes on Monday. – The Straits Times/Harbour Partner Network/Ana Ruiz",
             "The Straits Times",
             (),
         ),
@@ -518,7 +518,7 @@ def test_endings_past_the_pages_items_that_sign_nothing(outlets, closing):
     [
         ("The ferry resumes on Monday. – Additional reporting from Reuters", None, ("Reuters",)),
         (
-            "Some information for this report was provided by AFP and AP.",
+            "Additional information for this story was supplied by AFP and AP.",
             None,
             ("Agence France-Presse", "Associated Press"),
         ),
@@ -534,17 +534,17 @@ def test_endings_past_the_pages_items_that_sign_nothing(outlets, closing):
             "Associated Press",
             (),
         ),
-        ("The ferry resumes on Monday. Brought to you by AAP © AAP 2008", "Australian Associated Press", ()),
+        ("The ferry resumes on Monday. Supplied by AAP © AAP 2025", "Australian Associated Press", ()),
         ("The ferry resumes on Monday.\n© 2008\nAAP", "Australian Associated Press", ()),
-        ("All Content is Copyright © 2008 HarbourNews.com and AFP.", "Agence France-Presse", ()),
-        ("(This news article provided by Harbour Entertainment Wire)", "Harbour Entertainment Wire", ()),
+        ("All content is copyright © 2025 HarbourNews.com and AFP.", "Agence France-Presse", ()),
+        ("(This news story provided by Harbour Entertainment Wire)", "Harbour Entertainment Wire", ()),
         (
-            "This article was originally published on page 28 of The Harbour Herald on Jan. 3, 2025",
+            "This article was originally published on page 9 of The Harbour Herald on Jan. 3, 2025",
             "The Harbour Herald",
             (),
         ),
         (
-            "This article originally appeared in the February issue of Harbour Magazine.",
+            "This article originally appeared in the spring issue of Harbour Magazine.",
             "Harbour Magazine",
             (),
         ),
@@ -557,7 +557,7 @@ def test_more_ways_pages_credit_the_copy(outlets, closing, origin, contributors)
 @pytest.mark.parametrize(
     "closing",
     [
-        "Reporting from Washington -- The ferry resumes on Monday.",  # a place, not an outlet
+        "Reporting from Oslo -- The ferry resumes on Monday.",  # a place, not an outlet
         "Information from residents helped the council.",
         "The ferry resumes, the Copyright Office said.",
         "The ferry resumes near the pier © 2008 Harbour Herald",  # a site's, run into the text
@@ -576,7 +576,7 @@ def test_more_sentences_that_credit_nothing(outlets, closing):
             ("Fox News",),
         ),  # the case it writes
         ("FoxNews' Ana Ruiz contributed to this report.", None, ("Fox News",)),  # run together
-        ("© 2017 USATODAY.COM", "USA Today", ()),  # a domain in capitals, run together
+        ("© 2025 USATODAY.COM", "USA Today", ()),  # a domain in capitals, run together
         ("Ana Ruiz's neighbour Bo Li contributed to this report.", None, ()),  # a person's possessive
     ],
 )
@@ -610,27 +610,21 @@ def test_credits_above_the_pages_related_stories(outlets, closing, origin, contr
 
 def test_a_signoff_above_the_pages_menu_and_footer(outlets):
     menu = "\n".join(["Front Page", "National", "Sport", "Opinion"] * 5)
-    closing = (
-        "The ferry resumes on Monday. — PTI Printer friendly page Send this article to a friend\n" + menu
-    )
-    body = (
-        STORY
-        + closing
-        + "\nHome\nCopyright © 2008, The Harbour Herald. Republication is prohibited without consent"
-    )
+    closing = "The ferry resumes on Monday. — PTI Print this page Share it with a friend or two\n" + menu
+    body = STORY + closing + "\nHome\nCopyright © 2025, The Harbour Herald. Reuse needs our written consent"
     assert found(body, outlets).origin == "Press Trust of India"
 
 
 @pytest.mark.parametrize(
     ("opening", "origin"),
     [
-        ("Ferry plan wins Harbour Wire Service Monday, January 14, 2008 (Oslo):", None),  # no agency
-        ("Ferry plan wins Press Trust of India Monday, January 14, 2008 (Mumbai):", "Press Trust of India"),
-        ("Ferry plan wins 15 Jan, 2008, 1202 hrs IST, PTI", "Press Trust of India"),
-        ("Ferry plan wins in Hobart Associated Press HOBART, Australia —", "Associated Press"),
-        ("By ANA RUIZ\nHarbour Post-Gazette\nTuesday, January 15, 2008", "Harbour Post-Gazette"),
+        ("Ferry plan wins Harbour Wire Service Tuesday, March 4, 2025 (Oslo):", None),  # no agency
+        ("Ferry plan wins Press Trust of India Tuesday, March 4, 2025 (Pune):", "Press Trust of India"),
+        ("Ferry plan wins 4 Mar, 2025, 0915 hrs IST, PTI", "Press Trust of India"),
+        ("Ferry plan wins in Oslo Associated Press OSLO, Norway —", "Associated Press"),
+        ("By ANA RUIZ\nHarbour Post-Gazette\nFriday, March 7, 2025", "Harbour Post-Gazette"),
         (
-            "Posted on Mar 29, 2025 By Ana Ruiz / Tidewater News Network The council met",
+            "Posted on Apr 2, 2025 By Ana Ruiz / Tidewater News Network The council met",
             "Tidewater News Network",
         ),
     ],
