@@ -70,6 +70,7 @@ class SyndicationReport:
     origin_right: int = 0
     contributors_right: int = 0
     both_right: int = 0
+    marked_both_right: int = 0  # the issue-27 figure: of the pages carrying a credit, both right
     false_positives: int = 0
     attributions: Counts = field(default_factory=Counts)
     errors: list[PageError] = field(default_factory=list)
@@ -92,6 +93,7 @@ class SyndicationReport:
             "origin_accuracy": ratio(self.origin_right),
             "contributors_accuracy": ratio(self.contributors_right),
             "both_right": ratio(self.both_right),
+            "marked_both_right": round(self.marked_both_right / self.marked, 4) if self.marked else 1.0,
             "false_positives_on_unmarked": self.false_positives,
             "attributions": {
                 "precision": round(a.precision, 4),
@@ -177,6 +179,7 @@ def score_page(
     report.origin_right += origin_ok
     report.contributors_right += contributors_ok
     report.both_right += origin_ok and contributors_ok
+    report.marked_both_right += marked and origin_ok and contributors_ok
     if not marked and (got.get("origin") or got.get("contributors")):
         report.false_positives += 1
     gold_contributors = _keys(gold["contributors"], key)
@@ -234,6 +237,7 @@ def format_report(report: SyndicationReport, source: str, *, errors: bool = Fals
         f"{'origin accuracy':<34}{s['origin_accuracy']:.3f}",
         f"{'contributors accuracy':<34}{s['contributors_accuracy']:.3f}",
         f"{'origin and contributors right':<34}{s['both_right']:.3f}",
+        f"{'  of the marked pages':<34}{s['marked_both_right']:.3f} ({report.marked_both_right} of {s['marked']})",
         f"{'false positives on unmarked':<34}{s['false_positives_on_unmarked']} of {s['unmarked']}",
         f"{'attributions P / R / F1':<34}{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f}",
     ]

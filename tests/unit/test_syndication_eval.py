@@ -144,3 +144,12 @@ def test_the_cli_prints_the_family_table_false_positives_and_evidence(tmp_path, 
     assert "false positives (2 pages):" in out
     assert "  t2 [trap_person] origin: Associated Press" in out and "credit line: 'OSLO (AP) —'" in out
     assert "  w2 (dateline) [origin]" in out and "evidence: '(AP) —'" in out
+
+
+def test_marked_pages_both_right_counts_only_pages_with_a_credit(outlets):
+    report = SyndicationReport()
+    score_page(report, "a", page("a", "", "Reuters")["gold"], got("Reuters"), outlets)
+    score_page(report, "b", page("b", "", "Reuters")["gold"], got("Associated Press"), outlets)
+    score_page(report, "staff", page("staff", "")["gold"], got(), outlets)  # right, but unmarked
+    assert (report.marked_both_right, report.marked, report.both_right) == (1, 2, 2)
+    assert report.summary()["marked_both_right"] == 0.5
