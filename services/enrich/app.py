@@ -195,8 +195,11 @@ def build(
                     partition, batch[-1].source.offset + 1, lambda batch=batch: processor.process(batch)
                 )
             except Fenced as exc:
-                # Not committed: the partition's new owner redoes these from the last committed offset.
+                # Not committed, and this consumer has read past it: should the partition come back here,
+                # later batches would commit past these. Exit: whoever takes the partition (this worker
+                # restarted, or another) resumes from the last committed offset, so nothing is lost.
                 log.warning("batch_fenced", partition=partition, articles=len(batch), reason=str(exc)[:300])
+                _die(exc)
 
     if transactions is not None:
 
