@@ -203,17 +203,12 @@ class Cluster:
         return env
 
     def client_options(self, role: str | None = None) -> dict[str, Any]:
-        """kafka-python options for a plain client of this cluster."""
-        options: dict[str, Any] = {"bootstrap_servers": self.bootstrap.split(",")}
-        if self.sasl:
-            role = role or "admin"
-            options |= {
-                "security_protocol": "SASL_PLAINTEXT",
-                "sasl_mechanism": SCRAM,
-                "sasl_plain_username": role,
-                "sasl_plain_password": self.passwords[role],
-            }
-        return options
+        """kafka-python options for a plain client of this cluster: the services' own set-up, from
+        the settings `client_env` gives."""
+        from services.common.kafka import client_options
+        from services.common.settings import Settings
+
+        return client_options(Settings.from_env(self.client_env(role)))
 
     def save(self) -> None:
         (Path(self.state_dir) / "cluster.json").write_bytes(
